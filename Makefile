@@ -1,0 +1,102 @@
+# ntbnet - top-level Makefile.
+#
+#   make            build every module (ours + upstream NTB core/clients when
+#                   the kernel has no CONFIG_NTB) and the userspace tools
+#   make check      install missing packages, build, run every test
+#   make demo       the main job: bring up the lab and show it working
+#   make deps       install the Debian packages the project needs
+#   KDIR=/path      build against another prepared kernel tree
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD := $(ROOT)/build
+ifneq ($(KDIR),)
+KVER ?= $(shell KDIR=$(KDIR) $(ROOT)/userspace/kver 2>/dev/null)
+else
+KVER ?= $(shell $(ROOT)/userspace/kver 2>/dev/null)
+KDIR := /lib/modules/$(KVER)/build
+endif
+MODDIR := $(BUILD)/modules/$(KVER)
+LINUX_SRC_TAR ?= $(wildcard /usr/src/linux-source-$(shell echo $(KVER) | sed -E 's/^([0-9]+\.[0-9]+).*/\1/').tar.xz)
+SRCDIR := $(BUILD)/linux-src
+UPSTREAM := $(BUILD)/ntb-upstream
+KERNEL_HAS_NTB := $(shell grep -qs '^CONFIG_NTB=' $(KDIR)/include/config/auto.conf && echo y)
+
+export ROOT BUILD KVER KDIR
+
+.PHONY: all modules upstream-ntb userspace check deps demo clean lint \
+	kver-check help
+all: modules userspace
+
+help:
+	@sed -n '2,9p' $(ROOT)/Makefile
+
+deps:
+	@$(ROOT)/userspace/install-deps
+
+kver-check:
+	@test -n "$(KVER)" || { $(ROOT)/userspace/kver; exit 1; }
+	@if [ -z "$(filter command line environment,$(origin KDIR))" ]; then \
+		$(ROOT)/userspace/check-kernel-versions $(KVER); fi
+
+# --- upstream NTB core and reference clients, from the distribution's
+# linux-source, never committed. Built with CONFIG_NTB_MSI off, like the
+# modules that link against ntb.ko here (struct ntb_dev depends on it).
+UPSTREAM_FILES := drivers/ntb/core.c drivers/ntb/ntb_transport.c \
+	drivers/ntb/test/ntb_tool.c drivers/ntb/test/ntb_perf.c \
+	drivers/ntb/test/ntb_pingpong.c drivers/net/ntb_netdev.c \
+	scripts/checkpatch.pl scripts/spelling.txt \
+	scripts/const_structs.checkpatch
+
+$(SRCDIR)/.extracted: $(LINUX_SRC_TAR)
+	@test -n "$(LINUX_SRC_TAR)" || { echo "no /usr/src/linux-source-*.tar.xz for $(KVER): run make deps" >&2; exit 1; }
+	rm -rf $(SRCDIR) && mkdir -p $(SRCDIR)
+	tar -xJf $(LINUX_SRC_TAR) -C $(SRCDIR) --strip-components=1 \
+		$(addprefix $(notdir $(basename $(basename $(LINUX_SRC_TAR))))/,$(UPSTREAM_FILES))
+	touch $@
+
+$(UPSTREAM)/Kbuild: $(SRCDIR)/.extracted
+	mkdir -p $(UPSTREAM)
+	cp $(SRCDIR)/drivers/ntb/core.c $(SRCDIR)/drivers/ntb/ntb_transport.c \
+		$(SRCDIR)/drivers/ntb/test/ntb_tool.c \
+		$(SRCDIR)/drivers/ntb/test/ntb_perf.c \
+		$(SRCDIR)/drivers/ntb/test/ntb_pingpong.c \
+		$(SRCDIR)/drivers/net/ntb_netdev.c $(UPSTREAM)/
+	printf '%s\n' 'obj-m := ntb.o ntb_transport.o ntb_netdev.o ntb_tool.o ntb_perf.o ntb_pingpong.o' \
+		'ntb-y := core.o' > $@
+
+ifeq ($(KERNEL_HAS_NTB),y)
+upstream-ntb:
+	@echo "kernel $(KVER) has CONFIG_NTB: using its ntb.ko and clients"
+NTB_SYMVERS :=
+else
+upstream-ntb: kver-check $(UPSTREAM)/Kbuild
+	$(MAKE) -C $(KDIR) M=$(UPSTREAM) modules
+NTB_SYMVERS := $(UPSTREAM)/Module.symvers
+endif
+
+modules: upstream-ntb
+	$(MAKE) -C $(KDIR) M=$(ROOT) KBUILD_EXTRA_SYMBOLS="$(NTB_SYMVERS)" modules
+	rm -rf $(MODDIR) && mkdir -p $(MODDIR)
+	find $(ROOT) -path $(BUILD) -prune -o -name '*.ko' -print | xargs -r cp -t $(MODDIR)
+	[ "$(KERNEL_HAS_NTB)" = y ] || cp $(UPSTREAM)/*.ko $(MODDIR)/
+	@echo "modules for $(KVER) in $(MODDIR):"; ls $(MODDIR)
+
+# sparse + W=1 over our modules (the upstream ones are not ours to lint)
+lint: upstream-ntb
+	$(MAKE) -C $(KDIR) M=$(ROOT) KBUILD_EXTRA_SYMBOLS="$(NTB_SYMVERS)" W=1 C=2 modules
+
+-include $(ROOT)/ringbuf/ringbuf.mk
+-include $(ROOT)/emu/emu.mk
+-include $(ROOT)/userspace/userspace.mk
+
+userspace: $(USERSPACE_TARGETS)
+
+check: deps
+	$(MAKE) -C $(ROOT) all
+	$(ROOT)/tests/run
+
+demo: deps all
+	$(ROOT)/userspace/demo
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(ROOT) clean
+	rm -rf $(BUILD)

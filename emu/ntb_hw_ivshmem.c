@@ -289,7 +289,7 @@ static int ntbe_db_clear(struct ntb_dev *ntb, u64 bits)
 }
 
 /* Local doorbell set (ntb_tool uses it): make the bits pending by moving
- * our acknowledgement away from the peer's toggles.
+ * our acknowledgment away from the peer's toggles.
  */
 static int ntbe_db_set(struct ntb_dev *ntb, u64 bits)
 {

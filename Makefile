@@ -88,7 +88,7 @@ lint: upstream-ntb
 -include $(ROOT)/emu/emu.mk
 -include $(ROOT)/userspace/userspace.mk
 
-userspace: $(USERSPACE_TARGETS)
+userspace: ivshmem-server $(USERSPACE_TARGETS)
 
 check: deps
 	$(MAKE) -C $(ROOT) all

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ntbring.h - ntbnet wire format and ring library API.
+ *
+ * docs/protocol.md is the normative description; this header pins the
+ * same layout in C. Nothing here depends on the kernel or libc except
+ * through ntbring_compat.h.
+ *
+ * Each node exposes one inbound window that the peer writes into:
+ *
+ *   offset 0x000  struct ntbring_prod_line  ring peer->me, producer words
+ *   offset 0x080  struct ntbring_cons_line  ring me->peer, consumer words
+ *   offset 0x100  record array              ring peer->me
+ *
+ * so every word is written by exactly one side, through its outbound
+ * window, and read only by the side whose memory holds it.
+ *
+ * API groups:
+ *   geometry   ntbring_geom_check(), ntbring_nrec()
+ *   producer   ntbring_tx_init(), ntbring_tx_reserve(), ntbring_tx_write(),
+ *              ntbring_tx_commit(), ntbring_tx_publish(), ntbring_tx_free(),
+ *              ntbring_tx_wait_space()
+ *   consumer   ntbring_rx_init(), ntbring_rx_peek(), ntbring_rx_copy(),
+ *              ntbring_rx_next(), ntbring_rx_release(), ntbring_rx_arm(),
+ *              ntbring_rx_resync()
+ *   handshake  ntbring_hs_encode(), ntbring_hs_decode()
+ */
+#ifndef NTBRING_H
+#define NTBRING_H
+
+#include "ntbring_compat.h"
+
+/* Geometry bounds (docs/protocol.md, "Geometry"). */
+#define NTBRING_REC_SIZE_MIN	64u
+#define NTBRING_REC_SIZE_MAX	16384u
+#define NTBRING_REC_COUNT_MIN	2u
+/* Record headers carry 16 index bits; laps must differ in them. */
+#define NTBRING_REC_COUNT_MAX	32768u
+#define NTBRING_MAX_LEN_LIMIT	262144u
+
+/* Defaults, chosen from bench-ring measurements (docs/protocol.md). */
+#define NTBRING_REC_SIZE_DEFAULT	256u
+#define NTBRING_REC_COUNT_DEFAULT	4096u
+
+#define NTBRING_CACHELINE	64u
+#define NTBRING_LINE_SLOT	128u	/* two lines: no adjacent-line sharing */
+
+/**
+ * struct ntbring_prod_line - words written by the producer of a ring.
+ * @in:       free-running index of the next record the producer will
+ *            publish; records [out, in) hold published frames.
+ * @space_tok: changes to a fresh value each time the producer blocks on
+ *            a full ring; the consumer rings the "space" doorbell once
+ *            per value, when its out index reaches @space_at.
+ * @space_at: out index at which the blocked producer wants the doorbell.
+ * @rsvd:     zero; pads the line to its 128-byte slot.
+ *
+ * Lives in the consumer's memory at window offset 0.
+ */
+struct ntbring_prod_line {
+	__le32 in;
+	__le32 space_tok;
+	__le32 space_at;
+	__le32 rsvd[29];
+};
+
+/**
+ * struct ntbring_cons_line - words written by the consumer of a ring.
+ * @out:     free-running index of the next record the consumer will read;
+ *           records before it may be overwritten by the producer.
+ * @arm_tok: changes to a fresh value each time the consumer goes idle;
+ *           the producer rings the "data" doorbell once per value.
+ * @rsvd:    zero; pads the line to its 128-byte slot.
+ *
+ * Lives in the producer's memory at window offset 0x80.
+ */
+struct ntbring_cons_line {
+	__le32 out;
+	__le32 arm_tok;
+	__le32 rsvd[30];
+};
+
+/**
+ * struct ntbring_rec_hdr - header at the start of a frame's first record.
+ * @len:   payload bytes that follow this header, contiguous across the
+ *         frame's records (wrapping from the last record to record 0).
+ *         The frame occupies ntbring_nrec(rec_size, len) records.
+ * @seq:   low 16 bits of the free-running index of this record.
+ * @flags: NTBRING_F_*; reserved bits must be zero.
+ */
+struct ntbring_rec_hdr {
+	__le32 len;
+	__le16 seq;
+	__le16 flags;
+};
+
+/* Padding frame: skip it silently (used to keep frames contiguous). */
+#define NTBRING_F_PAD		0x0001u
+/* Bits reserved by this version; a frame using them is dropped. */
+#define NTBRING_F_RESERVED	0x00feu
+/* Bits whose meaning belongs to the driver, passed through unchanged. */
+#define NTBRING_F_DRIVER	0xff00u
+
+#define NTBRING_HDR_SIZE	8u
+
+/* Window layout offsets. */
+#define NTBRING_OFF_PROD	0x000u
+#define NTBRING_OFF_CONS	0x080u
+#define NTBRING_OFF_RECS	0x100u
+
+static_assert(sizeof(struct ntbring_prod_line) == NTBRING_LINE_SLOT,
+	      "producer line fills one slot");
+static_assert(sizeof(struct ntbring_cons_line) == NTBRING_LINE_SLOT,
+	      "consumer line fills one slot");
+static_assert(offsetof(struct ntbring_prod_line, in) == 0, "in at 0");
+static_assert(offsetof(struct ntbring_prod_line, space_tok) == 4,
+	      "space_tok at 4");
+static_assert(offsetof(struct ntbring_prod_line, space_at) == 8,
+	      "space_at at 8");
+static_assert(offsetof(struct ntbring_cons_line, out) == 0, "out at 0");
+static_assert(offsetof(struct ntbring_cons_line, arm_tok) == 4,
+	      "arm_tok at 4");
+static_assert(sizeof(struct ntbring_rec_hdr) == NTBRING_HDR_SIZE,
+	      "record header is 8 bytes");
+static_assert(offsetof(struct ntbring_rec_hdr, len) == 0, "len at 0");
+static_assert(offsetof(struct ntbring_rec_hdr, seq) == 4, "seq at 4");
+static_assert(offsetof(struct ntbring_rec_hdr, flags) == 6, "flags at 6");
+static_assert(NTBRING_OFF_CONS == NTBRING_OFF_PROD + NTBRING_LINE_SLOT,
+	      "consumer line follows producer line");
+static_assert(NTBRING_OFF_RECS == NTBRING_OFF_CONS + NTBRING_LINE_SLOT,
+	      "records follow the consumer line");
+
+/**
+ * struct ntbring_geom - negotiated shape of one ring.
+ * @rec_size:  bytes per record, a power of two in
+ *             [NTBRING_REC_SIZE_MIN, NTBRING_REC_SIZE_MAX].
+ * @rec_count: records, a power of two in
+ *             [NTBRING_REC_COUNT_MIN, NTBRING_REC_COUNT_MAX].
+ * @max_len:   largest payload the receiver accepts, 1..
+ *             NTBRING_MAX_LEN_LIMIT, and such that a maximal frame takes
+ *             at most half the records (so a padded frame always fits).
+ */
+struct ntbring_geom {
+	u32 rec_size;
+	u32 rec_count;
+	u32 max_len;
+};
+
+/**
+ * enum ntbring_bad - why a frame or index from the peer was rejected.
+ * @NTBRING_BAD_NONE:  not rejected.
+ * @NTBRING_BAD_INDEX: producer index more than rec_count ahead of the
+ *                     released out index, or behind the read position.
+ *                     Nothing is consumed; the condition persists until
+ *                     the peer writes a sane index.
+ * @NTBRING_BAD_SEQ:   header sequence does not match the record index
+ *                     (stale or torn record).
+ * @NTBRING_BAD_LEN:   length zero, or above the negotiated max_len.
+ * @NTBRING_BAD_TRUNC: frame extends past the published producer index.
+ * @NTBRING_BAD_FLAGS: reserved flag bits set.
+ * @NTBRING_BAD_MAX:   number of reasons, for counter arrays.
+ *
+ * For every reason but NTBRING_BAD_INDEX the consumer drops everything
+ * published so far (skips to the producer index): the bad header's length
+ * cannot be trusted to find the next frame.
+ */
+enum ntbring_bad {
+	NTBRING_BAD_NONE,
+	NTBRING_BAD_INDEX,
+	NTBRING_BAD_SEQ,
+	NTBRING_BAD_LEN,
+	NTBRING_BAD_TRUNC,
+	NTBRING_BAD_FLAGS,
+	NTBRING_BAD_MAX,
+};
+
+/**
+ * struct ntbring_tx - producer state; private to the sending node.
+ * @recs:      record array in peer memory (through the outbound window).
+ * @pl:        producer line in peer memory.
+ * @cl:        consumer line in local memory, written by the peer.
+ * @shift:     log2(rec_size).
+ * @mask:      rec_count - 1.
+ * @count:     rec_count.
+ * @max_len:   largest payload the peer accepts.
+ * @head:      next record to reserve.
+ * @committed: end of the last committed frame.
+ * @pub:       producer index last written to the peer.
+ * @out:       last validated consumer index.
+ * @arm_seen:  last consumer arm token we rang the doorbell for.
+ * @space_tok: our last space token.
+ * @bad_out:   consumer index values rejected (peer bug or stale write).
+ */
+struct ntbring_tx {
+	u8 NTBR_IOMEM *recs;
+	struct ntbring_prod_line NTBR_IOMEM *pl;
+	const struct ntbring_cons_line *cl;
+	u32 shift;
+	u32 mask;
+	u32 count;
+	u32 max_len;
+	u32 head;
+	u32 committed;
+	u32 pub;
+	u32 out;
+	u32 arm_seen;
+	u32 space_tok;
+	u64 bad_out;
+};
+
+/**
+ * struct ntbring_slot - a reserved frame being filled by the producer.
+ * @start: ring index of the first record reserved (padding included).
+ * @idx:   ring index of the frame's first record.
+ * @end:   ring index after the frame's last record.
+ * @len:   payload length.
+ * @pos:   bytes of payload written so far by ntbring_tx_write().
+ * @off:   byte offset of each payload piece from the start of the record
+ *         array (add NTBRING_OFF_RECS for the window offset), for DMA.
+ * @n:     bytes in each piece; @n[1] is 0 unless the payload wraps.
+ */
+struct ntbring_slot {
+	u32 start;
+	u32 idx;
+	u32 end;
+	u32 len;
+	u32 pos;
+	u32 off[2];
+	u32 n[2];
+};
+
+/* ntbring_tx_reserve() flag: never wrap the payload (pad to record 0). */
+#define NTBRING_RESERVE_CONTIG	0x1u
+
+/**
+ * struct ntbring_rx - consumer state; private to the receiving node.
+ * @recs:     record array in local memory, written by the peer.
+ * @pl:       producer line in local memory, written by the peer.
+ * @cl:       consumer line in peer memory.
+ * @shift:    log2(rec_size).
+ * @mask:     rec_count - 1.
+ * @count:    rec_count.
+ * @max_len:  largest payload we accept.
+ * @out:      next record to read.
+ * @rel:      consumer index last written to the peer.
+ * @in:       last validated producer index.
+ * @arm_tok:  our last arm token.
+ * @space_seen: last producer space token we rang the doorbell for.
+ * @bad:      frames (or index reads) rejected, by reason.
+ * @bad_recs: records skipped because of rejected frames.
+ */
+struct ntbring_rx {
+	const u8 *recs;
+	struct ntbring_prod_line *pl;
+	struct ntbring_cons_line NTBR_IOMEM *cl;
+	u32 shift;
+	u32 mask;
+	u32 count;
+	u32 max_len;
+	u32 out;
+	u32 rel;
+	u32 in;
+	u32 arm_tok;
+	u32 space_seen;
+	u64 bad[NTBRING_BAD_MAX];
+	u64 bad_recs;
+};
+
+/**
+ * struct ntbring_frame - a frame returned by ntbring_rx_peek().
+ * @p:      payload pieces in local memory; @p[1] is NULL unless wrapped.
+ * @n:      bytes in each piece.
+ * @len:    payload length (n[0] + n[1]).
+ * @flags:  header flags (only NTBRING_F_DRIVER bits can be set).
+ * @idx:    ring index of the first record.
+ * @nrec:   records the frame occupies (or skipped, when rejected).
+ * @reason: why the frame was rejected, NTBRING_BAD_NONE if accepted.
+ */
+struct ntbring_frame {
+	const u8 *p[2];
+	u32 n[2];
+	u32 len;
+	u32 flags;
+	u32 idx;
+	u32 nrec;
+	enum ntbring_bad reason;
+};
+
+/* ---- geometry ---- */
+
+int ntbring_geom_check(const struct ntbring_geom *g);
+u32 ntbring_nrec(u32 rec_size, u32 len);
+u32 ntbring_area_size(const struct ntbring_geom *g);
+
+/* ---- producer ---- */
+
+int ntbring_tx_init(struct ntbring_tx *tx, const struct ntbring_geom *g,
+		    void NTBR_IOMEM *recs,
+		    struct ntbring_prod_line NTBR_IOMEM *pl,
+		    const struct ntbring_cons_line *cl, u32 start);
+u32 ntbring_tx_free(struct ntbring_tx *tx);
+int ntbring_tx_reserve(struct ntbring_tx *tx, u32 len, u32 flags,
+		       u16 drv_flags, struct ntbring_slot *slot);
+int ntbring_tx_write(struct ntbring_tx *tx, struct ntbring_slot *slot,
+		     const void *src, u32 n);
+int ntbring_tx_commit(struct ntbring_tx *tx, const struct ntbring_slot *slot);
+bool ntbring_tx_publish(struct ntbring_tx *tx);
+bool ntbring_tx_wait_space(struct ntbring_tx *tx, u32 nrec);
+
+/* ---- consumer ---- */
+
+int ntbring_rx_init(struct ntbring_rx *rx, const struct ntbring_geom *g,
+		    const void *recs, struct ntbring_prod_line *pl,
+		    struct ntbring_cons_line NTBR_IOMEM *cl, u32 start);
+int ntbring_rx_peek(struct ntbring_rx *rx, struct ntbring_frame *f);
+u32 ntbring_rx_copy(const struct ntbring_frame *f, void *dst, u32 off, u32 n);
+void ntbring_rx_next(struct ntbring_rx *rx, const struct ntbring_frame *f);
+bool ntbring_rx_release(struct ntbring_rx *rx);
+bool ntbring_rx_arm(struct ntbring_rx *rx);
+u32 ntbring_rx_resync(struct ntbring_rx *rx);
+const char *ntbring_bad_name(enum ntbring_bad reason);
+
+/* ---- handshake (scratchpads) ---- */
+
+#define NTBRING_MAGIC		0x4e54424eu	/* "NTBN" */
+#define NTBRING_VERSION_MAJOR	1u
+#define NTBRING_VERSION_MINOR	0u
+/* Features understood by this library; the link uses the AND of both. */
+#define NTBRING_FEAT_CONTIG	0x00000001u	/* sender pads, never wraps */
+#define NTBRING_FEAT_KNOWN	0x00000001u
+
+/* Scratchpad indices (docs/protocol.md, "Handshake"). */
+enum ntbring_spad {
+	NTBRING_SPAD_MAGIC,
+	NTBRING_SPAD_VERSION,
+	NTBRING_SPAD_FEATURES,
+	NTBRING_SPAD_GEOM,
+	NTBRING_SPAD_MAXLEN,
+	NTBRING_SPAD_WINSIZE,
+	NTBRING_SPAD_PEER_GEN,
+	NTBRING_SPAD_GEN,
+	NTBRING_SPAD_COUNT,
+};
+
+/**
+ * struct ntbring_hs - one side's handshake announcement.
+ * @version:  (major << 16) | minor.
+ * @features: NTBRING_FEAT_* offered.
+ * @rx:       geometry of the ring this side receives on (in its window).
+ * @win_size: bytes of this side's inbound window the peer may write.
+ * @peer_gen: the peer generation this side has attached to, 0 if none.
+ * @gen:      this side's generation, never 0.
+ */
+struct ntbring_hs {
+	u32 version;
+	u32 features;
+	struct ntbring_geom rx;
+	u32 win_size;
+	u32 peer_gen;
+	u32 gen;
+};
+
+/**
+ * enum ntbring_hs_err - why a peer's scratchpads were not accepted.
+ * @NTBRING_HS_OK:       valid announcement.
+ * @NTBRING_HS_NOT_READY: generation 0 or magic missing: peer not up yet.
+ * @NTBRING_HS_VERSION:  incompatible major version; refuse the link.
+ * @NTBRING_HS_GEOM:     geometry outside the bounds or the window.
+ * @NTBRING_HS_TORN:     generation changed while reading; read again.
+ */
+enum ntbring_hs_err {
+	NTBRING_HS_OK,
+	NTBRING_HS_NOT_READY,
+	NTBRING_HS_VERSION,
+	NTBRING_HS_GEOM,
+	NTBRING_HS_TORN,
+};
+
+void ntbring_hs_encode(const struct ntbring_hs *hs,
+		       u32 spad[NTBRING_SPAD_COUNT]);
+enum ntbring_hs_err ntbring_hs_decode(const u32 first[NTBRING_SPAD_COUNT],
+				      u32 gen_again, struct ntbring_hs *hs);
+u32 ntbring_start_index(u32 tx_gen, u32 rx_gen);
+
+#endif /* NTBRING_H */

@@ -102,8 +102,8 @@ u32 ntbring_area_size(const struct ntbring_geom *g)
  * Return: 0, or -EINVAL for a bad geometry.
  */
 int ntbring_tx_init(struct ntbring_tx *tx, const struct ntbring_geom *g,
-		    void NTBR_IOMEM *recs,
-		    struct ntbring_prod_line NTBR_IOMEM *pl,
+		    void __iomem *recs,
+		    struct ntbring_prod_line __iomem *pl,
 		    const struct ntbring_cons_line *cl, u32 start)
 {
 	u32 i;
@@ -127,7 +127,7 @@ int ntbring_tx_init(struct ntbring_tx *tx, const struct ntbring_geom *g,
 
 	ntbr_write32(start, &pl->space_at);
 	ntbr_write32(start, &pl->space_tok);
-	for (i = 0; i < sizeof(pl->rsvd) / sizeof(pl->rsvd[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(pl->rsvd); i++)
 		ntbr_write32(0, &pl->rsvd[i]);
 	ntbr_write32(start, &pl->in);
 	return 0;
@@ -371,7 +371,7 @@ bool ntbring_tx_wait_space(struct ntbring_tx *tx, u32 nrec)
  */
 int ntbring_rx_init(struct ntbring_rx *rx, const struct ntbring_geom *g,
 		    const void *recs, struct ntbring_prod_line *pl,
-		    struct ntbring_cons_line NTBR_IOMEM *cl, u32 start)
+		    struct ntbring_cons_line __iomem *cl, u32 start)
 {
 	u32 i;
 
@@ -396,7 +396,7 @@ int ntbring_rx_init(struct ntbring_rx *rx, const struct ntbring_geom *g,
 	ntbr_write_local32(start, &pl->in);
 	ntbr_write_local32(start, &pl->space_tok);
 	ntbr_write_local32(start, &pl->space_at);
-	for (i = 0; i < sizeof(cl->rsvd) / sizeof(cl->rsvd[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(cl->rsvd); i++)
 		ntbr_write32(0, &cl->rsvd[i]);
 	ntbr_write32(start, &cl->out);
 	ntbr_write32(rx->arm_tok, &cl->arm_tok);

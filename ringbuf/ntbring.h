@@ -103,6 +103,19 @@ struct ntbring_rec_hdr {
 
 #define NTBRING_HDR_SIZE	8u
 
+/**
+ * struct ntbring_win_hdr - the start of each node's inbound window.
+ * @prod: producer line of the ring the peer sends us.
+ * @cons: consumer line of the ring we send the peer.
+ *
+ * The record array of the ring the peer sends us follows at
+ * NTBRING_OFF_RECS.
+ */
+struct ntbring_win_hdr {
+	struct ntbring_prod_line prod;
+	struct ntbring_cons_line cons;
+};
+
 /* Window layout offsets. */
 #define NTBRING_OFF_PROD	0x000u
 #define NTBRING_OFF_CONS	0x080u
@@ -125,10 +138,12 @@ static_assert(sizeof(struct ntbring_rec_hdr) == NTBRING_HDR_SIZE,
 static_assert(offsetof(struct ntbring_rec_hdr, len) == 0, "len at 0");
 static_assert(offsetof(struct ntbring_rec_hdr, seq) == 4, "seq at 4");
 static_assert(offsetof(struct ntbring_rec_hdr, flags) == 6, "flags at 6");
-static_assert(NTBRING_OFF_CONS == NTBRING_OFF_PROD + NTBRING_LINE_SLOT,
-	      "consumer line follows producer line");
-static_assert(NTBRING_OFF_RECS == NTBRING_OFF_CONS + NTBRING_LINE_SLOT,
-	      "records follow the consumer line");
+static_assert(offsetof(struct ntbring_win_hdr, prod) == NTBRING_OFF_PROD,
+	      "producer line first");
+static_assert(offsetof(struct ntbring_win_hdr, cons) == NTBRING_OFF_CONS,
+	      "consumer line second");
+static_assert(sizeof(struct ntbring_win_hdr) == NTBRING_OFF_RECS,
+	      "records follow the two lines");
 
 /**
  * struct ntbring_geom - negotiated shape of one ring.
@@ -192,8 +207,8 @@ enum ntbring_bad {
  * @bad_out:   consumer index values rejected (peer bug or stale write).
  */
 struct ntbring_tx {
-	u8 NTBR_IOMEM *recs;
-	struct ntbring_prod_line NTBR_IOMEM *pl;
+	u8 __iomem *recs;
+	struct ntbring_prod_line __iomem *pl;
 	const struct ntbring_cons_line *cl;
 	u32 shift;
 	u32 mask;
@@ -252,7 +267,7 @@ struct ntbring_slot {
 struct ntbring_rx {
 	const u8 *recs;
 	struct ntbring_prod_line *pl;
-	struct ntbring_cons_line NTBR_IOMEM *cl;
+	struct ntbring_cons_line __iomem *cl;
 	u32 shift;
 	u32 mask;
 	u32 count;
@@ -295,8 +310,8 @@ u32 ntbring_area_size(const struct ntbring_geom *g);
 /* ---- producer ---- */
 
 int ntbring_tx_init(struct ntbring_tx *tx, const struct ntbring_geom *g,
-		    void NTBR_IOMEM *recs,
-		    struct ntbring_prod_line NTBR_IOMEM *pl,
+		    void __iomem *recs,
+		    struct ntbring_prod_line __iomem *pl,
 		    const struct ntbring_cons_line *cl, u32 start);
 u32 ntbring_tx_free(struct ntbring_tx *tx);
 int ntbring_tx_reserve(struct ntbring_tx *tx, u32 len, u32 flags,
@@ -311,7 +326,7 @@ bool ntbring_tx_wait_space(struct ntbring_tx *tx, u32 nrec);
 
 int ntbring_rx_init(struct ntbring_rx *rx, const struct ntbring_geom *g,
 		    const void *recs, struct ntbring_prod_line *pl,
-		    struct ntbring_cons_line NTBR_IOMEM *cl, u32 start);
+		    struct ntbring_cons_line __iomem *cl, u32 start);
 int ntbring_rx_peek(struct ntbring_rx *rx, struct ntbring_frame *f);
 u32 ntbring_rx_copy(const struct ntbring_frame *f, void *dst, u32 off, u32 n);
 void ntbring_rx_next(struct ntbring_rx *rx, const struct ntbring_frame *f);

@@ -8,6 +8,9 @@
  * writes (local) and memory we write in the peer (remote, behind a
  * memory window), and the barriers between them.
  *
+ * Remote memory is marked __iomem (empty in userspace) so that sparse
+ * checks that it is only touched through the accessors below.
+ *
  * Vocabulary used by the core:
  *   ntbr_read32(p)         load a word the peer posts into local memory
  *                          (READ_ONCE; acquire in userspace so that
@@ -25,6 +28,7 @@
 #ifdef __KERNEL__
 
 #include <linux/types.h>
+#include <linux/kernel.h>
 #include <linux/errno.h>
 #include <linux/stddef.h>
 #include <linux/build_bug.h>
@@ -33,8 +37,6 @@
 #include <linux/io.h>
 #include <asm/barrier.h>
 #include <asm/byteorder.h>
-
-#define NTBR_IOMEM __iomem
 
 #define ntbr_le16_to_cpu(x)	le16_to_cpu(x)
 #define ntbr_le32_to_cpu(x)	le32_to_cpu(x)
@@ -74,32 +76,36 @@ static inline void ntbr_copy_to_peer(void __iomem *dst, const void *src,
  * write-combined stores may be reordered and are only pushed out by a
  * real fence, hence wmb()/mb() rather than their smp_ forms.
  */
+/* Orders record stores before the index store that publishes them. */
 #define ntbr_wmb()	wmb()
+/* Orders the index load before the loads of what it covers. */
 #define ntbr_rmb()	dma_rmb()
+/* Orders a posted index store before a load of the peer's flag. */
 #define ntbr_mb()	mb()
 
 #else /* !__KERNEL__ */
 
+#include <assert.h>	/* static_assert only */
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 #include <errno.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int32_t s32;
+typedef __UINT8_TYPE__ u8;
+typedef __UINT16_TYPE__ u16;
+typedef __UINT32_TYPE__ u32;
+typedef __UINT64_TYPE__ u64;
+typedef __INT32_TYPE__ s32;
 /* Wire types: plain integers here, sparse checks them in the kernel. */
-typedef uint16_t __le16;
-typedef uint32_t __le32;
+typedef __UINT16_TYPE__ __le16;
+typedef __UINT32_TYPE__ __le32;
 
-#ifndef static_assert
-#define static_assert(expr, msg) _Static_assert(expr, msg)
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
-#define NTBR_IOMEM
+/* One flat address space: the window is ordinary shared memory. */
+#define __iomem
 
 #ifndef likely
 #define likely(x)	__builtin_expect(!!(x), 1)
@@ -132,32 +138,61 @@ static inline void ntbr_write_local32(u32 v, __le32 *p)
 	__atomic_store_n(p, ntbr_cpu_to_le32(v), __ATOMIC_RELEASE);
 }
 
-static inline void ntbr_write32(u32 v, __le32 *p)
+static inline void ntbr_write32(u32 v, __le32 __iomem *p)
 {
 	__atomic_store_n(p, ntbr_cpu_to_le32(v), __ATOMIC_RELEASE);
 }
 
-static inline u32 ntbr_flush32(const __le32 *p)
+static inline u32 ntbr_flush32(const __le32 __iomem *p)
 {
 	return ntbr_le32_to_cpu(__atomic_load_n(p, __ATOMIC_SEQ_CST));
 }
 
-static inline void ntbr_copy_to_peer(void *dst, const void *src, size_t n)
+static inline void ntbr_copy_to_peer(void __iomem *dst, const void *src,
+				     size_t n)
 {
 	memcpy(dst, src, n);
 }
 
 #if defined(__SANITIZE_THREAD__)
-/* TSan rejects standalone fences; the atomics above carry the ordering. */
-#define ntbr_wmb()	__asm__ __volatile__("" ::: "memory")
-#define ntbr_rmb()	__asm__ __volatile__("" ::: "memory")
-static int ntbr_tsan_fence_word __attribute__((unused));
-#define ntbr_mb()	__atomic_fetch_add(&ntbr_tsan_fence_word, 0, \
-					   __ATOMIC_SEQ_CST)
+/*
+ * TSan rejects standalone fences; the acquire/release accessors above
+ * carry the ordering it checks, and it does not reorder stores anyway.
+ */
+static inline void ntbr_wmb(void)
+{
+	__asm__ __volatile__("" ::: "memory");
+}
+
+static inline void ntbr_rmb(void)
+{
+	__asm__ __volatile__("" ::: "memory");
+}
+
+static inline void ntbr_mb(void)
+{
+	static int word;
+
+	__atomic_fetch_add(&word, 0, __ATOMIC_SEQ_CST);
+}
 #else
-#define ntbr_wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
-#define ntbr_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define ntbr_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+/* Same roles as the kernel's wmb()/dma_rmb()/mb() above. */
+static inline void ntbr_wmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+/* Acquire: index load before the record loads it covers. */
+static inline void ntbr_rmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+}
+
+/* Full: store of our word before the load of the peer's word. */
+static inline void ntbr_mb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
 #endif
 
 #endif /* __KERNEL__ */

@@ -1,0 +1,18 @@
+#!/bin/bash
+# The unit and stress tests built with -m32 (32-bit longs and pointers):
+# only where gcc-multilib is installed.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+if ! printf 'int main(void){return 0;}' | gcc -m32 -x c - -o /dev/null 2>/dev/null; then
+	echo "gcc -m32 cannot link (gcc-multilib not installed)"
+	exit 77
+fi
+make -s -C "$ROOT" ringbuf-tests
+B=$ROOT/build/ringbuf
+out=$("$B/unit-m32")
+echo "$out"
+echo "$out" | grep -q '^unit: 14 tests, 0 checks failed$' || { echo "FAIL: unit-m32"; exit 1; }
+out=$("$B/stress-m32" -n 1000000 -d 20 -M 100000) || { echo "$out"; exit 1; }
+echo "$out"
+echo "$out" | grep -q '^stress: ok$' || { echo "FAIL: stress-m32"; exit 1; }
+echo "ringbuf -m32 passed"

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs.c - /sys/kernel/debug/ntbnet/<pci device>/state: the handshake
+ * and both rings' indices, for debugging and userspace/ntbnetctl.
+ */
+#include <linux/debugfs.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+
+#include "ntbnet.h"
+
+static struct dentry *ntbnet_dbg_root;
+
+static int ntbnet_state_show(struct seq_file *s, void *unused)
+{
+	struct ntbnet_priv *priv = s->private;
+	const struct ntbring_tx *tx = &priv->txq.ring;
+	const struct ntbring_rx *rx = &priv->rxq.ring;
+
+	seq_printf(s, "interface: %s\n", netdev_name(priv->ndev));
+	seq_printf(s, "state: %s\n", ntbnet_state_name(priv->state));
+	seq_printf(s, "generation: %08x\n", priv->gen);
+	seq_printf(s, "peer_generation: %08x\n", priv->peer.gen);
+	seq_printf(s, "peer_version: %u.%u\n", priv->peer.version >> 16,
+		   priv->peer.version & 0xffff);
+	seq_printf(s, "features: %#x\n", priv->features);
+	seq_printf(s, "rx_ring: %u x %u max_len %u\n", priv->rx_geom.rec_count,
+		   priv->rx_geom.rec_size, priv->rx_geom.max_len);
+	seq_printf(s, "tx_ring: %u x %u max_len %u\n", priv->peer.rx.rec_count,
+		   priv->peer.rx.rec_size, priv->peer.rx.max_len);
+	seq_printf(s, "inbound_window: %zu\n", priv->in_size);
+	seq_printf(s, "outbound_window: %llu\n", (u64)priv->out_size);
+	seq_printf(s, "copy: %s\n", ntbnet_dma_name(&priv->dma));
+	seq_printf(s, "doorbells: data %#llx space %#llx hs %#llx\n",
+		   priv->db[NTBNET_DB_DATA], priv->db[NTBNET_DB_SPACE],
+		   priv->db[NTBNET_DB_HS]);
+	seq_printf(s, "tx: head %u committed %u pub %u out %u entries %u\n",
+		   tx->head, tx->committed, tx->pub, tx->out,
+		   priv->txq.head - priv->txq.tail);
+	seq_printf(s, "rx: out %u rel %u in %u arm_tok %u\n", rx->out,
+		   rx->rel, rx->in, rx->arm_tok);
+	if (priv->state == NTBNET_UP)
+		seq_printf(s, "up_for_ms: %u\n",
+			   jiffies_to_msecs(jiffies - priv->up_since));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ntbnet_state);
+
+/**
+ * ntbnet_debugfs_init() - per-port directory.
+ * @priv: the port.
+ */
+void ntbnet_debugfs_init(struct ntbnet_priv *priv)
+{
+	priv->dbg = debugfs_create_dir(pci_name(priv->ntb->pdev),
+				       ntbnet_dbg_root);
+	debugfs_create_file("state", 0444, priv->dbg, priv,
+			    &ntbnet_state_fops);
+}
+
+/**
+ * ntbnet_debugfs_exit() - remove the per-port directory.
+ * @priv: the port.
+ */
+void ntbnet_debugfs_exit(struct ntbnet_priv *priv)
+{
+	debugfs_remove_recursive(priv->dbg);
+	priv->dbg = NULL;
+}
+
+/** ntbnet_debugfs_module_init() - create /sys/kernel/debug/ntbnet. */
+void ntbnet_debugfs_module_init(void)
+{
+	ntbnet_dbg_root = debugfs_create_dir(NTBNET_DRV_NAME, NULL);
+}
+
+/** ntbnet_debugfs_module_exit() - remove /sys/kernel/debug/ntbnet. */
+void ntbnet_debugfs_module_exit(void)
+{
+	debugfs_remove_recursive(ntbnet_dbg_root);
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ethtool.c - driver info, counters, ring geometry, link settings.
+ *
+ * Counters come from {name, offsetof} tables over the per-queue and link
+ * statistics, so adding one is one line here and one field in ntbnet.h.
+ * "Rings" are counted in records: rx is our receive ring (settable, a
+ * power of two; applied by a link reset), tx is the peer's (read-only).
+ */
+#include <linux/ethtool.h>
+#include <linux/netdevice.h>
+#include <linux/pci.h>
+
+#include "ntbnet.h"
+
+struct ntbnet_stat {
+	char name[ETH_GSTRING_LEN];
+	size_t off;
+};
+
+#define NTBNET_TXS(n)	{ "tx0_" #n, offsetof(struct ntbnet_priv, txq.stats.n) }
+#define NTBNET_RXS(n)	{ "rx0_" #n, offsetof(struct ntbnet_priv, rxq.stats.n) }
+#define NTBNET_RXB(n, r) \
+	{ "rx0_" n, offsetof(struct ntbnet_priv, rxq.stats.bad[r]) }
+#define NTBNET_LNK(n)	{ "link_" #n, offsetof(struct ntbnet_priv, lstats.n) }
+
+static const struct ntbnet_stat ntbnet_stats[] = {
+	NTBNET_TXS(packets),
+	NTBNET_TXS(bytes),
+	NTBNET_TXS(dma_frames),
+	NTBNET_TXS(cpu_frames),
+	NTBNET_TXS(dma_errors),
+	NTBNET_TXS(publishes),
+	NTBNET_TXS(doorbells),
+	NTBNET_TXS(stops),
+	NTBNET_TXS(wakes),
+	NTBNET_TXS(wake_early),
+	NTBNET_TXS(drop_link_down),
+	NTBNET_TXS(drop_too_big),
+	NTBNET_TXS(drop_no_space),
+	NTBNET_TXS(drop_inflight),
+	NTBNET_RXS(packets),
+	NTBNET_RXS(bytes),
+	NTBNET_RXS(polls),
+	NTBNET_RXS(arms),
+	NTBNET_RXS(space_doorbells),
+	NTBNET_RXS(drop_nomem),
+	NTBNET_RXS(drop_bad_meta),
+	NTBNET_RXS(drop_bad_flags),
+	NTBNET_RXS(drop_runt),
+	NTBNET_RXB("err_bad_index", NTBRING_BAD_INDEX),
+	NTBNET_RXB("err_bad_seq", NTBRING_BAD_SEQ),
+	NTBNET_RXB("err_bad_len", NTBRING_BAD_LEN),
+	NTBNET_RXB("err_truncated", NTBRING_BAD_TRUNC),
+	NTBNET_RXB("err_bad_flags", NTBRING_BAD_FLAGS),
+	NTBNET_RXS(bad_recs),
+	{ "tx0_bad_out", offsetof(struct ntbnet_priv, txq.ring.bad_out) },
+	NTBNET_LNK(link_up),
+	NTBNET_LNK(link_down),
+	NTBNET_LNK(refused),
+	NTBNET_LNK(hb_timeouts),
+	NTBNET_LNK(peer_resets),
+};
+
+static void ntbnet_get_drvinfo(struct net_device *ndev,
+			       struct ethtool_drvinfo *info)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+
+	strscpy(info->driver, NTBNET_DRV_NAME, sizeof(info->driver));
+	snprintf(info->fw_version, sizeof(info->fw_version),
+		 "proto %u.%u dma %s", NTBRING_VERSION_MAJOR,
+		 NTBRING_VERSION_MINOR, ntbnet_dma_name(&priv->dma));
+	strscpy(info->bus_info, pci_name(priv->ntb->pdev),
+		sizeof(info->bus_info));
+}
+
+static int ntbnet_get_sset_count(struct net_device *ndev, int sset)
+{
+	return sset == ETH_SS_STATS ? ARRAY_SIZE(ntbnet_stats) : -EOPNOTSUPP;
+}
+
+static void ntbnet_get_strings(struct net_device *ndev, u32 sset, u8 *data)
+{
+	unsigned int i;
+
+	if (sset != ETH_SS_STATS)
+		return;
+	for (i = 0; i < ARRAY_SIZE(ntbnet_stats); i++)
+		memcpy(data + i * ETH_GSTRING_LEN, ntbnet_stats[i].name,
+		       ETH_GSTRING_LEN);
+}
+
+static void ntbnet_get_ethtool_stats(struct net_device *ndev,
+				     struct ethtool_stats *stats, u64 *data)
+{
+	const u8 *base = netdev_priv(ndev);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ntbnet_stats); i++)
+		data[i] = READ_ONCE(*(const u64 *)(base + ntbnet_stats[i].off));
+}
+
+static void ntbnet_get_ringparam(struct net_device *ndev,
+				 struct ethtool_ringparam *ring,
+				 struct kernel_ethtool_ringparam *kring,
+				 struct netlink_ext_ack *extack)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+
+	ring->rx_max_pending = NTBRING_REC_COUNT_MAX;
+	ring->rx_pending = priv->rx_geom.rec_count;
+	ring->tx_max_pending = NTBRING_REC_COUNT_MAX;
+	ring->tx_pending = priv->state == NTBNET_UP ?
+			   priv->peer.rx.rec_count : 0;
+}
+
+static int ntbnet_set_ringparam(struct net_device *ndev,
+				struct ethtool_ringparam *ring,
+				struct kernel_ethtool_ringparam *kring,
+				struct netlink_ext_ack *extack)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+	struct ntbring_geom g;
+	u32 cur_tx = priv->state == NTBNET_UP ? priv->peer.rx.rec_count : 0;
+
+	if (ring->tx_pending != cur_tx) {
+		NL_SET_ERR_MSG(extack,
+			       "tx ring is the peer's receive ring: set it there");
+		return -EINVAL;
+	}
+	if (ring->rx_mini_pending || ring->rx_jumbo_pending ||
+	    !is_power_of_2(ring->rx_pending) ||
+	    ring->rx_pending < NTBRING_REC_COUNT_MIN) {
+		NL_SET_ERR_MSG(extack, "rx must be a power of two");
+		return -EINVAL;
+	}
+	if (ntbnet_geom_for(priv, ring->rx_pending, &g) ||
+	    g.rec_count != ring->rx_pending) {
+		NL_SET_ERR_MSG(extack, "rx ring does not fit the window");
+		return -EINVAL;
+	}
+	if (ring->rx_pending == priv->rx_geom.rec_count)
+		return 0;
+	priv->rec_count = ring->rx_pending;
+	/* Applied by a link reset: new generation, new announcement. */
+	WRITE_ONCE(priv->reset, true);
+	ntbnet_link_kick(priv);
+	return 0;
+}
+
+static int ntbnet_get_link_ksettings(struct net_device *ndev,
+				     struct ethtool_link_ksettings *cmd)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+	enum ntb_width width = NTB_WIDTH_NONE;
+	enum ntb_speed speed = NTB_SPEED_NONE;
+	static const u32 mbps_per_lane[] = { 0, 2000, 4000, 7877, 15754,
+					     31508 };
+
+	ethtool_link_ksettings_zero_link_mode(cmd, supported);
+	ethtool_link_ksettings_zero_link_mode(cmd, advertising);
+	cmd->base.port = PORT_OTHER;
+	cmd->base.autoneg = AUTONEG_DISABLE;
+	cmd->base.duplex = DUPLEX_FULL;
+	cmd->base.speed = SPEED_UNKNOWN;
+	if (ntb_link_is_up(priv->ntb, &speed, &width) &&
+	    speed > 0 && speed < ARRAY_SIZE(mbps_per_lane) && width > 0)
+		cmd->base.speed = mbps_per_lane[speed] * width;
+	return 0;
+}
+
+static const struct ethtool_ops ntbnet_ethtool_ops = {
+	.get_drvinfo		= ntbnet_get_drvinfo,
+	.get_link		= ethtool_op_get_link,
+	.get_sset_count		= ntbnet_get_sset_count,
+	.get_strings		= ntbnet_get_strings,
+	.get_ethtool_stats	= ntbnet_get_ethtool_stats,
+	.get_ringparam		= ntbnet_get_ringparam,
+	.set_ringparam		= ntbnet_set_ringparam,
+	.get_link_ksettings	= ntbnet_get_link_ksettings,
+};
+
+/**
+ * ntbnet_ethtool_init() - attach the ethtool operations.
+ * @ndev: the interface.
+ */
+void ntbnet_ethtool_init(struct net_device *ndev)
+{
+	ndev->ethtool_ops = &ntbnet_ethtool_ops;
+}

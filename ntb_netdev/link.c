@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * link.c - handshake over scratchpads, carrier, peer life cycle.
+ *
+ * Each side writes its announcement (struct ntbring_hs) into the PEER's
+ * scratchpads and reads the peer's from its own, so every read is local.
+ * An announcement is published like a seqlock: generation 0 first, then
+ * the fields, then the new generation; a reader takes the generation
+ * before and after the fields (ntbring_hs_decode() reports a torn read).
+ *
+ * States (enum ntbnet_state), all changed here by one work item:
+ *   DOWN      -> NTB link up: new generation, announce   -> ANNOUNCED
+ *   ANNOUNCED -> peer announcement usable and not stale: set up both
+ *                rings, flush, write PEER_GEN = peer gen  -> ATTACHED
+ *   ATTACHED  -> peer's PEER_GEN equals our gen: carrier  -> UP
+ *   UP        -> peer gen changes, peer leaves (gen 0), peer no longer
+ *                acknowledges us, heartbeat stops, or NTB link down:
+ *                carrier off, in-flight frames freed      -> DOWN
+ *   REFUSED   -> version or geometry incompatible: one message per peer
+ *                generation, the link stays down.
+ * Every detach takes a new generation, so the peer notices any restart
+ * of ours, and stale ring contents of an old pairing fail the index and
+ * sequence checks (ntbring_start_index()).
+ *
+ * The work item runs every heartbeat period while the NTB link is up
+ * and at once on link events and handshake doorbells. The net_device is
+ * never unregistered here: name, addresses and routes survive.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/pci.h>
+#include <linux/random.h>
+#include <linux/rtnetlink.h>
+
+#include "ntbnet.h"
+
+/* Poll period while the NTB link is down (link events wake us too). */
+#define NTBNET_DOWN_POLL_MS	1000
+/* Retry soon after a torn scratchpad read. */
+#define NTBNET_TORN_RETRY_MS	5
+
+static const char *const ntbnet_state_names[] = {
+	[NTBNET_DOWN]		= "down",
+	[NTBNET_ANNOUNCED]	= "announced",
+	[NTBNET_ATTACHED]	= "attached",
+	[NTBNET_UP]		= "up",
+	[NTBNET_REFUSED]	= "refused",
+};
+
+/**
+ * ntbnet_state_name() - printable state.
+ * @state: a state.
+ *
+ * Return: its name.
+ */
+const char *ntbnet_state_name(enum ntbnet_state state)
+{
+	if ((unsigned int)state >= ARRAY_SIZE(ntbnet_state_names))
+		return "?";
+	return ntbnet_state_names[state];
+}
+
+/**
+ * ntbnet_link_kick() - run the state machine now.
+ * @priv: the port.
+ *
+ * Safe from any context, including the doorbell interrupt.
+ */
+void ntbnet_link_kick(struct ntbnet_priv *priv)
+{
+	if (!READ_ONCE(priv->removing))
+		mod_delayed_work(system_wq, &priv->link_work, 0);
+}
+
+/**
+ * ntbnet_link_event() - NTB link state changed (ntb_ctx_ops).
+ * @ctx: the port.
+ */
+void ntbnet_link_event(void *ctx)
+{
+	ntbnet_link_kick(ctx);
+}
+
+/**
+ * ntbnet_geom_for() - geometry of our receive ring for a record count.
+ * @priv: the port (its inbound window limit).
+ * @rec_count: wanted record count; halved until the ring fits the window.
+ * @g: result.
+ *
+ * Return: 0, or -EINVAL if no usable geometry fits.
+ */
+int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
+		    struct ntbring_geom *g)
+{
+	u32 cap;
+
+	g->rec_size = ntbnet_rec_size;
+	g->rec_count = rec_count;
+	while (g->rec_count > NTBRING_REC_COUNT_MIN &&
+	       (u64)ntbring_area_size(g) > priv->in_max)
+		g->rec_count /= 2;
+	/* A maximal frame may use at most half the ring. */
+	cap = g->rec_count / 2 * g->rec_size - NTBRING_HDR_SIZE;
+	g->max_len = min_t(u32, cap, NTBNET_MTU_MAX + NTBNET_FRAME_OVERHEAD);
+	if (g->max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD ||
+	    ntbring_geom_check(g) || (u64)ntbring_area_size(g) > priv->in_max)
+		return -EINVAL;
+	return 0;
+}
+
+static void ntbnet_inbuf_free(struct ntbnet_priv *priv)
+{
+	if (!priv->in_buf)
+		return;
+	ntb_mw_clear_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW);
+	dma_free_coherent(&priv->ntb->pdev->dev, priv->in_size, priv->in_buf,
+			  priv->in_dma);
+	priv->in_buf = NULL;
+	priv->in_size = 0;
+}
+
+/* (Re)allocate the inbound window for @g; the rings must be detached. */
+static int ntbnet_inbuf_setup(struct ntbnet_priv *priv,
+			      const struct ntbring_geom *g)
+{
+	size_t size = round_up(ntbring_area_size(g), priv->in_align);
+	int err;
+
+	if (priv->in_buf && priv->in_size == size)
+		return 0;
+	ntbnet_inbuf_free(priv);
+	/* On the emulator this allocation is the shared window itself. */
+	priv->in_buf = dma_alloc_coherent(&priv->ntb->pdev->dev, size,
+					  &priv->in_dma, GFP_KERNEL);
+	if (!priv->in_buf)
+		return -ENOMEM;
+	priv->in_size = size;
+	err = ntb_mw_set_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW,
+			       priv->in_dma, size);
+	if (err) {
+		dma_free_coherent(&priv->ntb->pdev->dev, size, priv->in_buf,
+				  priv->in_dma);
+		priv->in_buf = NULL;
+		priv->in_size = 0;
+	}
+	return err;
+}
+
+/**
+ * ntbnet_link_init() - windows and initial geometry, at probe.
+ * @priv: the port, with @ntb set.
+ *
+ * Return: 0 or a negative errno; nothing to undo on error.
+ */
+int ntbnet_link_init(struct ntbnet_priv *priv)
+{
+	struct ntb_dev *ntb = priv->ntb;
+	resource_size_t addr_align, size_align, size_max;
+	struct ntbring_geom g;
+	int err;
+
+	err = ntb_mw_get_align(ntb, NTBNET_PIDX, NTBNET_MW, &addr_align,
+			       &size_align, &size_max);
+	if (err)
+		return err;
+	priv->in_align = max_t(resource_size_t, size_align, 1);
+	priv->in_max = size_max;
+	err = ntb_peer_mw_get_addr(ntb, NTBNET_MW, &priv->out_phys,
+				   &priv->out_size);
+	if (err)
+		return err;
+	priv->in_max = min(priv->in_max, priv->out_size);
+	if (ntbnet_geom_for(priv, priv->rec_count, &g)) {
+		dev_err(&ntb->dev, "window of %pa bytes too small for a ring\n",
+			&priv->in_max);
+		return -ENOSPC;
+	}
+	priv->out_win = ioremap_wc(priv->out_phys, priv->out_size);
+	if (!priv->out_win)
+		return -ENOMEM;
+	err = ntbnet_inbuf_setup(priv, &g);
+	if (err) {
+		iounmap(priv->out_win);
+		priv->out_win = NULL;
+		return err;
+	}
+	priv->rx_geom = g;
+	INIT_DELAYED_WORK(&priv->link_work, ntbnet_link_work);
+	return 0;
+}
+
+/**
+ * ntbnet_link_exit() - release the windows (rings detached).
+ * @priv: the port.
+ */
+void ntbnet_link_exit(struct ntbnet_priv *priv)
+{
+	ntbnet_inbuf_free(priv);
+	iounmap(priv->out_win);
+	priv->out_win = NULL;
+}
+
+static void ntbnet_spad_put(struct ntbnet_priv *priv, int idx, u32 val)
+{
+	ntb_peer_spad_write(priv->ntb, NTBNET_PIDX, idx, val);
+}
+
+static void ntbnet_announce(struct ntbnet_priv *priv)
+{
+	struct ntbring_hs hs = {
+		.version = NTBRING_VERSION_MAJOR << 16 | NTBRING_VERSION_MINOR,
+		.features = NTBRING_FEAT_KNOWN,
+		.rx = priv->rx_geom,
+		.win_size = priv->in_size,
+		.peer_gen = 0,
+		.gen = priv->gen,
+	};
+	u32 spad[NTBRING_SPAD_COUNT];
+	int i;
+
+	ntbring_hs_encode(&hs, spad);
+	/* Seqlock-style: invalidate, fields, then the new generation. */
+	ntbnet_spad_put(priv, NTBRING_SPAD_GEN, 0);
+	for (i = 0; i < NTBRING_SPAD_GEN; i++)
+		ntbnet_spad_put(priv, i, spad[i]);
+	ntbnet_spad_put(priv, NTBRING_SPAD_GEN, spad[NTBRING_SPAD_GEN]);
+	ntbnet_ring_db(priv, NTBNET_DB_HS);
+	netdev_dbg(priv->ndev, "announced generation %08x\n", priv->gen);
+}
+
+/**
+ * ntbnet_link_depart() - tell the peer we are gone (module unload).
+ * @priv: the port.
+ */
+void ntbnet_link_depart(struct ntbnet_priv *priv)
+{
+	ntbnet_spad_put(priv, NTBRING_SPAD_GEN, 0);
+	ntbnet_ring_db(priv, NTBNET_DB_HS);
+}
+
+static enum ntbring_hs_err ntbnet_read_peer(struct ntbnet_priv *priv,
+					    struct ntbring_hs *hs,
+					    u32 raw[NTBRING_SPAD_COUNT])
+{
+	u32 gen, again;
+	int i;
+
+	gen = ntb_spad_read(priv->ntb, NTBRING_SPAD_GEN);
+	for (i = 0; i < NTBRING_SPAD_GEN; i++)
+		raw[i] = ntb_spad_read(priv->ntb, i);
+	raw[NTBRING_SPAD_GEN] = gen;
+	again = ntb_spad_read(priv->ntb, NTBRING_SPAD_GEN);
+	return ntbring_hs_decode(raw, again, hs);
+}
+
+/* Log why a peer announcement cannot be used, once per peer generation. */
+static void ntbnet_refuse(struct ntbnet_priv *priv, const u32 *raw,
+			  enum ntbring_hs_err err)
+{
+	u32 v = raw[NTBRING_SPAD_VERSION];
+
+	priv->state = NTBNET_REFUSED;
+	if (raw[NTBRING_SPAD_GEN] == priv->refused_gen)
+		return;
+	priv->refused_gen = raw[NTBRING_SPAD_GEN];
+	priv->lstats.refused++;
+	if (err == NTBRING_HS_VERSION)
+		netdev_err(priv->ndev,
+			   "peer speaks protocol %u.%u, we speak %u.%u: link stays down\n",
+			   v >> 16, v & 0xffff, NTBRING_VERSION_MAJOR,
+			   NTBRING_VERSION_MINOR);
+	else
+		netdev_err(priv->ndev,
+			   "peer ring geometry unusable (geom word %#x, max frame %u, peer window %u, our outbound window %pa): link stays down\n",
+			   raw[NTBRING_SPAD_GEOM], raw[NTBRING_SPAD_MAXLEN],
+			   raw[NTBRING_SPAD_WINSIZE], &priv->out_size);
+}
+
+static void ntbnet_napi_kick(struct ntbnet_priv *priv)
+{
+	if (!netif_running(priv->ndev))
+		return;
+	local_bh_disable();
+	napi_schedule(&priv->rxq.napi);
+	local_bh_enable();
+}
+
+static void ntbnet_attach(struct ntbnet_priv *priv,
+			  const struct ntbring_hs *hs)
+{
+	struct net_device *ndev = priv->ndev;
+	bool running;
+
+	priv->peer = *hs;
+	priv->features = hs->features & NTBRING_FEAT_KNOWN;
+	rtnl_lock();
+	ntbnet_tx_attach(priv, &hs->rx, ntbring_start_index(priv->gen,
+							    hs->gen));
+	running = netif_running(ndev);
+	if (running)
+		napi_disable(&priv->rxq.napi);
+	ntbnet_rx_attach(priv, ntbring_start_index(hs->gen, priv->gen));
+	if (running)
+		napi_enable(&priv->rxq.napi);
+	ndev->max_mtu = min_t(u32, NTBNET_MTU_MAX,
+			      min(hs->rx.max_len, priv->rx_geom.max_len) -
+			      NTBNET_FRAME_OVERHEAD);
+	if (ndev->mtu > ndev->max_mtu)
+		netdev_warn(ndev,
+			    "MTU %u above what the peer accepts (%u): larger frames are dropped\n",
+			    ndev->mtu, ndev->max_mtu);
+	rtnl_unlock();
+
+	/* Ring lines reach the peer before it learns we attached. */
+	ioread32(priv->out_win + NTBRING_OFF_PROD);
+	ntbnet_spad_put(priv, NTBRING_SPAD_PEER_GEN, hs->gen);
+	ntbnet_ring_db(priv, NTBNET_DB_HS);
+	priv->hb_in = ntb_spad_read(priv->ntb, NTBNET_SPAD_HB);
+	priv->hb_time = jiffies;
+	priv->state = NTBNET_ATTACHED;
+	netdev_dbg(ndev, "attached to peer generation %08x\n", hs->gen);
+}
+
+static void ntbnet_carrier_up(struct ntbnet_priv *priv)
+{
+	struct net_device *ndev = priv->ndev;
+
+	priv->state = NTBNET_UP;
+	priv->up_since = jiffies;
+	priv->lstats.link_up++;
+	netdev_info(ndev,
+		    "link up: peer generation %08x, protocol %u.%u, tx ring %u x %u B, rx ring %u x %u B, copy %s\n",
+		    priv->peer.gen, priv->peer.version >> 16,
+		    priv->peer.version & 0xffff, priv->peer.rx.rec_count,
+		    priv->peer.rx.rec_size, priv->rx_geom.rec_count,
+		    priv->rx_geom.rec_size, ntbnet_dma_name(&priv->dma));
+	netif_carrier_on(ndev);
+	netif_wake_queue(ndev);
+	ntbnet_napi_kick(priv);
+}
+
+/**
+ * ntbnet_link_detach() - carrier off, stop both rings, free frames.
+ * @priv: the port.
+ * @why: reason, for the log.
+ *
+ * Takes RTNL. The peer learns of it from our next announcement.
+ */
+void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why)
+{
+	struct net_device *ndev = priv->ndev;
+	bool was_up = priv->state == NTBNET_UP;
+	bool running;
+
+	rtnl_lock();
+	netif_carrier_off(ndev);
+	netif_tx_disable(ndev);
+	ntbnet_tx_detach(priv);
+	running = netif_running(ndev);
+	if (running)
+		napi_disable(&priv->rxq.napi);
+	ntbnet_rx_detach(priv);
+	if (running)
+		napi_enable(&priv->rxq.napi);
+	rtnl_unlock();
+	priv->state = NTBNET_DOWN;
+	if (was_up) {
+		priv->lstats.link_down++;
+		netdev_info(ndev, "link down: %s\n", why);
+	} else {
+		netdev_dbg(ndev, "handshake reset: %s\n", why);
+	}
+}
+
+/* New generation and announcement; from DOWN. */
+static void ntbnet_restart(struct ntbnet_priv *priv)
+{
+	struct ntbring_geom g;
+	u32 gen;
+
+	if (ntbnet_geom_for(priv, priv->rec_count, &g) ||
+	    ntbnet_inbuf_setup(priv, &g)) {
+		if (net_ratelimit())
+			netdev_err(priv->ndev,
+				   "cannot set up a %u-record receive ring\n",
+				   priv->rec_count);
+		return;
+	}
+	priv->rx_geom = g;
+	do {
+		gen = get_random_u32();
+	} while (!gen || gen == priv->gen);
+	priv->gen = gen;
+	priv->refused_gen = 0;
+	priv->state = NTBNET_ANNOUNCED;
+	ntbnet_announce(priv);
+}
+
+/* Peer announcement checks beyond ntbring_hs_decode(). */
+static enum ntbring_hs_err ntbnet_check_peer(struct ntbnet_priv *priv,
+					     const struct ntbring_hs *hs)
+{
+	if ((u64)ntbring_area_size(&hs->rx) > priv->out_size ||
+	    hs->rx.max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD)
+		return NTBRING_HS_GEOM;
+	return NTBRING_HS_OK;
+}
+
+/* One step of the state machine. Returns the delay to the next one. */
+static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
+{
+	unsigned long period = msecs_to_jiffies(ntbnet_heartbeat_ms);
+	u32 raw[NTBRING_SPAD_COUNT], hb;
+	enum ntbring_hs_err err;
+	struct ntbring_hs hs;
+
+	if (!ntb_link_is_up(priv->ntb, NULL, NULL)) {
+		if (priv->state != NTBNET_DOWN)
+			ntbnet_link_detach(priv, "NTB link down");
+		return msecs_to_jiffies(NTBNET_DOWN_POLL_MS);
+	}
+	if (READ_ONCE(priv->reset)) {
+		WRITE_ONCE(priv->reset, false);
+		if (priv->state != NTBNET_DOWN)
+			ntbnet_link_detach(priv, "reconfigured");
+	}
+	if (priv->state == NTBNET_DOWN) {
+		ntbnet_restart(priv);
+		if (priv->state == NTBNET_DOWN)
+			return period;
+	}
+	ntbnet_spad_put(priv, NTBNET_SPAD_HB, ++priv->hb_out);
+
+	err = ntbnet_read_peer(priv, &hs, raw);
+	if (err == NTBRING_HS_TORN)
+		return msecs_to_jiffies(NTBNET_TORN_RETRY_MS);
+	if (err == NTBRING_HS_OK)
+		err = ntbnet_check_peer(priv, &hs);
+
+	switch (priv->state) {
+	case NTBNET_ANNOUNCED:
+	case NTBNET_REFUSED:
+		if (err == NTBRING_HS_NOT_READY)
+			return period;
+		if (err != NTBRING_HS_OK) {
+			ntbnet_refuse(priv, raw, err);
+			return period;
+		}
+		/* Still acknowledging an older generation of ours: wait. */
+		if (hs.peer_gen && hs.peer_gen != priv->gen)
+			return period;
+		ntbnet_attach(priv, &hs);
+		fallthrough;
+	case NTBNET_ATTACHED:
+		if (err != NTBRING_HS_OK || hs.gen != priv->peer.gen) {
+			priv->lstats.peer_resets++;
+			ntbnet_link_detach(priv, "peer restarted");
+			return 0;
+		}
+		if (hs.peer_gen == priv->gen)
+			ntbnet_carrier_up(priv);
+		return period;
+	case NTBNET_UP:
+		if (err == NTBRING_HS_NOT_READY) {
+			ntbnet_link_detach(priv, "peer left");
+			return 0;
+		}
+		if (err != NTBRING_HS_OK || hs.gen != priv->peer.gen ||
+		    hs.peer_gen != priv->gen) {
+			priv->lstats.peer_resets++;
+			ntbnet_link_detach(priv, "peer restarted");
+			return 0;
+		}
+		hb = ntb_spad_read(priv->ntb, NTBNET_SPAD_HB);
+		if (hb != priv->hb_in) {
+			priv->hb_in = hb;
+			priv->hb_time = jiffies;
+		} else if (time_after(jiffies, priv->hb_time +
+				      msecs_to_jiffies(ntbnet_hb_timeout_ms))) {
+			priv->lstats.hb_timeouts++;
+			ntbnet_link_detach(priv, "peer heartbeat lost");
+			return 0;
+		}
+		return period;
+	default:
+		return period;
+	}
+}
+
+/**
+ * ntbnet_link_work() - the link state machine (delayed work).
+ * @work: &ntbnet_priv.link_work.
+ */
+void ntbnet_link_work(struct work_struct *work)
+{
+	struct ntbnet_priv *priv = container_of(to_delayed_work(work),
+						struct ntbnet_priv, link_work);
+	unsigned long delay;
+
+	if (READ_ONCE(priv->removing))
+		return;
+	delay = ntbnet_link_step(priv);
+	/* Keeps a kick that arrived during the step (already queued). */
+	if (!READ_ONCE(priv->removing))
+		queue_delayed_work(system_wq, &priv->link_work, delay);
+}

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - ntbnet: an NTB client that is a network interface.
+ *
+ * Module init and exit, NTB client probe and remove, the net_device and
+ * its operations. The handshake is link.c, the data path tx.c and rx.c,
+ * the copy engine dma/. docs/design.md has the whole picture.
+ */
+#include <linux/etherdevice.h>
+#include <linux/jhash.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/pci.h>
+#include <linux/rtnetlink.h>
+
+#include "ntbnet.h"
+
+unsigned int ntbnet_rec_size = NTBRING_REC_SIZE_DEFAULT;
+module_param_named(rec_size, ntbnet_rec_size, uint, 0444);
+MODULE_PARM_DESC(rec_size,
+		 "Bytes per ring record, power of two 64..16384 (default 256)");
+
+static unsigned int ntbnet_rec_count = 16384;
+module_param_named(rec_count, ntbnet_rec_count, uint, 0444);
+MODULE_PARM_DESC(rec_count,
+		 "Records in each receive ring, power of two 2..32768, halved until it fits the window; ethtool -G rx changes it per interface (default 16384)");
+
+static unsigned int ntbnet_mtu;
+module_param_named(mtu, ntbnet_mtu, uint, 0444);
+MODULE_PARM_DESC(mtu,
+		 "Initial MTU, 68..65535; 0 = the largest the ring carries (default 0)");
+
+static bool ntbnet_use_dma = true;
+module_param_named(use_dma, ntbnet_use_dma, bool, 0444);
+MODULE_PARM_DESC(use_dma,
+		 "Copy frames with a DMA_MEMCPY channel when one exists (default Y)");
+
+static unsigned int ntbnet_copybreak = 4096;
+module_param_named(dma_copybreak, ntbnet_copybreak, uint, 0444);
+MODULE_PARM_DESC(dma_copybreak,
+		 "Frames shorter than this are copied by the CPU, not DMA (default 4096)");
+
+unsigned int ntbnet_tx_entries = 512;
+module_param_named(tx_entries, ntbnet_tx_entries, uint, 0444);
+MODULE_PARM_DESC(tx_entries,
+		 "Frames in flight between reservation and commit, 16..4096 (default 512)");
+
+unsigned int ntbnet_heartbeat_ms = 100;
+module_param_named(heartbeat_ms, ntbnet_heartbeat_ms, uint, 0444);
+MODULE_PARM_DESC(heartbeat_ms,
+		 "Heartbeat and handshake poll period in ms (default 100)");
+
+unsigned int ntbnet_hb_timeout_ms = 600;
+module_param_named(hb_timeout_ms, ntbnet_hb_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(hb_timeout_ms,
+		 "Carrier goes down when the peer's heartbeat stops this long (default 600)");
+
+/**
+ * ntbnet_ring_db() - ring one of our doorbells at the peer.
+ * @priv: the port.
+ * @which: the doorbell.
+ */
+void ntbnet_ring_db(struct ntbnet_priv *priv, enum ntbnet_db which)
+{
+	ntb_peer_db_set(priv->ntb, priv->db[which]);
+}
+
+static int ntbnet_open(struct net_device *ndev)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+
+	napi_enable(&priv->rxq.napi);
+	if (netif_carrier_ok(ndev))
+		netif_start_queue(ndev);
+	/* Frames may have arrived while we were down. */
+	local_bh_disable();
+	napi_schedule(&priv->rxq.napi);
+	local_bh_enable();
+	return 0;
+}
+
+static int ntbnet_stop(struct net_device *ndev)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+
+	netif_tx_disable(ndev);
+	napi_disable(&priv->rxq.napi);
+	return 0;
+}
+
+static int ntbnet_change_mtu(struct net_device *ndev, int mtu)
+{
+	/* The core checked min_mtu/max_mtu; flow control reads it live. */
+	WRITE_ONCE(ndev->mtu, mtu);
+	return 0;
+}
+
+static void ntbnet_get_stats64(struct net_device *ndev,
+			       struct rtnl_link_stats64 *s)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+	const struct ntbnet_txq_stats *ts = &priv->txq.stats;
+	const struct ntbnet_rxq_stats *rs = &priv->rxq.stats;
+	unsigned int start;
+
+	netdev_stats_to_stats64(s, &ndev->stats);
+	do {
+		start = u64_stats_fetch_begin(&ts->syncp);
+		s->tx_packets = ts->packets;
+		s->tx_bytes = ts->bytes;
+	} while (u64_stats_fetch_retry(&ts->syncp, start));
+	do {
+		start = u64_stats_fetch_begin(&rs->syncp);
+		s->rx_packets = rs->packets;
+		s->rx_bytes = rs->bytes;
+	} while (u64_stats_fetch_retry(&rs->syncp, start));
+}
+
+static const struct net_device_ops ntbnet_netdev_ops = {
+	.ndo_open		= ntbnet_open,
+	.ndo_stop		= ntbnet_stop,
+	.ndo_start_xmit		= ntbnet_start_xmit,
+	.ndo_change_mtu		= ntbnet_change_mtu,
+	.ndo_get_stats64	= ntbnet_get_stats64,
+	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_validate_addr	= eth_validate_addr,
+};
+
+static const struct ntb_ctx_ops ntbnet_ctx_ops = {
+	.link_event	= ntbnet_link_event,
+	.db_event	= ntbnet_db_event,
+};
+
+/*
+ * Locally administered unicast MAC from the PCI device's serial number (or
+ * its address when it has none) and the NTB port: stable across reloads
+ * and reboots, different at both ends of a link.
+ */
+static void ntbnet_set_mac(struct ntbnet_priv *priv)
+{
+	struct pci_dev *pdev = priv->ntb->pdev;
+	const char *name = pci_name(pdev);
+	u64 dsn = pci_get_dsn(pdev);
+	u32 port = ntb_port_number(priv->ntb);
+	u8 mac[ETH_ALEN];
+	u32 h1, h2;
+
+	h1 = dsn ? jhash(&dsn, sizeof(dsn), port) :
+		   jhash(name, strlen(name), port);
+	h2 = jhash_2words(h1, port, 0x6e74626e);
+	mac[0] = 0x02;	/* locally administered, unicast */
+	mac[1] = h2 & 0xff;
+	mac[2] = h1 >> 24;
+	mac[3] = h1 >> 16;
+	mac[4] = h1 >> 8;
+	mac[5] = h1;
+	eth_hw_addr_set(priv->ndev, mac);
+}
+
+static void ntbnet_setup_db(struct ntbnet_priv *priv)
+{
+	u64 valid = ntb_db_valid_mask(priv->ntb);
+	u64 bit = 0;
+	int i;
+
+	/* Fold all three onto the lowest bit when there are fewer than 3. */
+	for (i = 0; i < NTBNET_DB_COUNT; i++) {
+		if (hweight64(valid) >= NTBNET_DB_COUNT)
+			bit = BIT_ULL(__ffs64(valid & ~priv->db_mask));
+		else
+			bit = BIT_ULL(__ffs64(valid));
+		priv->db[i] = bit;
+		priv->db_mask |= bit;
+	}
+}
+
+static int ntbnet_check_hw(struct ntb_dev *ntb)
+{
+	if (ntb_peer_port_count(ntb) < 1 ||
+	    ntb_mw_count(ntb, NTBNET_PIDX) < 1 || ntb_peer_mw_count(ntb) < 1) {
+		dev_err(&ntb->dev, "needs a peer and a memory window\n");
+		return -ENODEV;
+	}
+	if (ntb_spad_count(ntb) < NTBNET_SPAD_MIN) {
+		dev_err(&ntb->dev, "needs %u scratchpads, the device has %d\n",
+			NTBNET_SPAD_MIN, ntb_spad_count(ntb));
+		return -ENODEV;
+	}
+	if (!ntb_db_valid_mask(ntb)) {
+		dev_err(&ntb->dev, "needs a doorbell bit\n");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void ntbnet_setup_netdev(struct ntbnet_priv *priv)
+{
+	struct net_device *ndev = priv->ndev;
+
+	ndev->netdev_ops = &ntbnet_netdev_ops;
+	ntbnet_ethtool_init(ndev);
+	ndev->features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA |
+			 NETIF_F_RXCSUM;
+	ndev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM;
+	ndev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
+	ndev->min_mtu = NTBNET_MTU_MIN;
+	ndev->max_mtu = min_t(u32, NTBNET_MTU_MAX, priv->rx_geom.max_len -
+			      NTBNET_FRAME_OVERHEAD);
+	ndev->mtu = ntbnet_mtu ? clamp_t(u32, ntbnet_mtu, ndev->min_mtu,
+					 ndev->max_mtu) : ndev->max_mtu;
+	ndev->tx_queue_len = 1000;
+	ntbnet_set_mac(priv);
+}
+
+static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
+{
+	struct ntbnet_priv *priv;
+	struct net_device *ndev;
+	int err;
+
+	err = ntbnet_check_hw(ntb);
+	if (err)
+		return err;
+
+	ndev = alloc_netdev(sizeof(*priv), "ntb%d", NET_NAME_ENUM,
+			    ether_setup);
+	if (!ndev)
+		return -ENOMEM;
+	SET_NETDEV_DEV(ndev, &ntb->dev);
+	priv = netdev_priv(ndev);
+	priv->ndev = ndev;
+	priv->ntb = ntb;
+	priv->rec_count = ntbnet_rec_count;
+	ntbnet_setup_db(priv);
+
+	err = ntbnet_link_init(priv);
+	if (err)
+		goto err_free_netdev;
+	err = ntbnet_tx_init(priv);
+	if (err)
+		goto err_link_exit;
+	ntbnet_rx_init(priv);
+	ntbnet_dma_init(&priv->dma, ntb, priv->out_win, priv->out_phys,
+			priv->out_size, ntbnet_use_dma, ntbnet_copybreak);
+	ntbnet_setup_netdev(priv);
+	netif_carrier_off(ndev);
+
+	err = register_netdev(ndev);
+	if (err)
+		goto err_dma_exit;
+	ntbnet_debugfs_init(priv);
+
+	err = ntb_set_ctx(ntb, priv, &ntbnet_ctx_ops);
+	if (err)
+		goto err_unregister;
+	ntb_db_clear(ntb, priv->db_mask);
+	ntb_db_clear_mask(ntb, priv->db_mask);
+	err = ntb_link_enable(ntb, NTB_SPEED_AUTO, NTB_WIDTH_AUTO);
+	if (err)
+		goto err_clear_ctx;
+	ntbnet_link_kick(priv);
+	netdev_info(ndev, "created on %s port %d, MAC %pM, max MTU %u\n",
+		    pci_name(ntb->pdev), ntb_port_number(ntb), ndev->dev_addr,
+		    ndev->max_mtu);
+	return 0;
+
+err_clear_ctx:
+	ntb_db_set_mask(ntb, priv->db_mask);
+	ntb_clear_ctx(ntb);
+err_unregister:
+	ntbnet_debugfs_exit(priv);
+	unregister_netdev(ndev);
+err_dma_exit:
+	ntbnet_dma_exit(&priv->dma);
+	ntbnet_rx_exit(priv);
+	ntbnet_tx_exit(priv);
+err_link_exit:
+	ntbnet_link_exit(priv);
+err_free_netdev:
+	free_netdev(ndev);
+	return err;
+}
+
+static void ntbnet_remove(struct ntb_client *client, struct ntb_dev *ntb)
+{
+	struct ntbnet_priv *priv = ntb->ctx;
+	struct net_device *ndev = priv->ndev;
+
+	/* No doorbell, link event or state machine step after this. */
+	WRITE_ONCE(priv->removing, true);
+	ntb_db_set_mask(ntb, priv->db_mask);
+	ntb_clear_ctx(ntb);
+	cancel_delayed_work_sync(&priv->link_work);
+
+	ntbnet_link_detach(priv, "driver unloading");
+	ntbnet_link_depart(priv);
+	ntb_link_disable(ntb);
+
+	ntbnet_debugfs_exit(priv);
+	unregister_netdev(ndev);
+	ntbnet_dma_exit(&priv->dma);
+	ntbnet_rx_exit(priv);
+	ntbnet_tx_exit(priv);
+	ntbnet_link_exit(priv);
+	netdev_info(ndev, "destroyed\n");
+	free_netdev(ndev);
+}
+
+static struct ntb_client ntbnet_client = {
+	.ops = {
+		.probe = ntbnet_probe,
+		.remove = ntbnet_remove,
+	},
+};
+
+static int __init ntbnet_init(void)
+{
+	int err;
+
+	if (!is_power_of_2(ntbnet_rec_size) ||
+	    ntbnet_rec_size < NTBRING_REC_SIZE_MIN ||
+	    ntbnet_rec_size > NTBRING_REC_SIZE_MAX ||
+	    !is_power_of_2(ntbnet_rec_count) ||
+	    ntbnet_rec_count < NTBRING_REC_COUNT_MIN ||
+	    ntbnet_rec_count > NTBRING_REC_COUNT_MAX) {
+		pr_err("ntbnet: rec_size and rec_count must be powers of two within the ring bounds\n");
+		return -EINVAL;
+	}
+	if (!ntbnet_heartbeat_ms)
+		ntbnet_heartbeat_ms = 1;
+	ntbnet_debugfs_module_init();
+	err = ntb_register_client(&ntbnet_client);
+	if (err)
+		goto err_debugfs;
+	return 0;
+
+err_debugfs:
+	ntbnet_debugfs_module_exit();
+	return err;
+}
+module_init(ntbnet_init);
+
+static void __exit ntbnet_exit(void)
+{
+	ntb_unregister_client(&ntbnet_client);
+	ntbnet_debugfs_module_exit();
+}
+module_exit(ntbnet_exit);
+
+MODULE_DESCRIPTION("Network interface over an NTB port");
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("ntbnet project");

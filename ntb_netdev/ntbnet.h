@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ntbnet.h - internal API of the ntbnet driver, one group per file.
+ *
+ * docs/design.md describes the structure and the data path; the wire
+ * format of the rings and the handshake is ringbuf/ntbring.h and
+ * docs/protocol.md. What this driver adds on top of the ring:
+ *
+ *   - every ring payload starts with struct ntbnet_meta (checksum offload
+ *     information), followed by the Ethernet frame;
+ *   - three doorbell bits (data, space, handshake), folded onto one bit
+ *     when the hardware has fewer;
+ *   - one scratchpad after the handshake ones for the driver heartbeat.
+ */
+#ifndef NTBNET_H
+#define NTBNET_H
+
+#include <linux/netdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/ntb.h>
+#include <linux/spinlock.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
+
+#include "../ringbuf/ntbring.h"
+#include "../dma/ntbnet_dma.h"
+
+#define NTBNET_DRV_NAME		"ntbnet"
+#define NTBNET_PIDX		NTB_DEF_PEER_IDX
+#define NTBNET_MW		0
+
+/**
+ * struct ntbnet_meta - driver header at the start of every ring payload.
+ * @csum_start:  with NTBNET_HF_CSUM, offset from the frame start where the
+ *               checksum computation starts (skb_checksum_start_offset).
+ * @csum_offset: with NTBNET_HF_CSUM, where the checksum is stored,
+ *               relative to @csum_start.
+ * @rsvd:        zero; room for segmentation offload.
+ */
+struct ntbnet_meta {
+	__le16 csum_start;
+	__le16 csum_offset;
+	__le32 rsvd;
+};
+
+#define NTBNET_META_LEN		8u
+static_assert(sizeof(struct ntbnet_meta) == NTBNET_META_LEN);
+
+/* Record header driver flag: the frame needs its checksum completed. */
+#define NTBNET_HF_CSUM		0x0100u
+#define NTBNET_HF_KNOWN		NTBNET_HF_CSUM
+
+/* Doorbell bits rung at the peer (folded when the hardware has fewer). */
+enum ntbnet_db {
+	NTBNET_DB_DATA,		/* frames published, receiver was armed */
+	NTBNET_DB_SPACE,	/* records freed, sender was waiting */
+	NTBNET_DB_HS,		/* handshake scratchpads changed */
+	NTBNET_DB_COUNT,
+};
+
+/* Scratchpad the peer increments every heartbeat period. */
+#define NTBNET_SPAD_HB		NTBRING_SPAD_COUNT
+#define NTBNET_SPAD_MIN		(NTBNET_SPAD_HB + 1)
+
+/* Largest Ethernet payload and the ring payload that carries it. */
+#define NTBNET_MTU_MIN		ETH_MIN_MTU
+#define NTBNET_MTU_MAX		ETH_MAX_MTU
+#define NTBNET_FRAME_OVERHEAD	(ETH_HLEN + VLAN_HLEN + NTBNET_META_LEN)
+
+/**
+ * enum ntbnet_state - link handshake states (docs/design.md, "Link").
+ * @NTBNET_DOWN:      NTB link down, nothing announced.
+ * @NTBNET_ANNOUNCED: our scratchpads written, waiting for a usable
+ *                    announcement from the peer.
+ * @NTBNET_ATTACHED:  rings set up for the peer's generation, waiting for
+ *                    the peer to acknowledge ours.
+ * @NTBNET_UP:        both sides attached to each other: carrier on.
+ * @NTBNET_REFUSED:   the peer's announcement is incompatible; stays here
+ *                    until the peer announces a new generation.
+ */
+enum ntbnet_state {
+	NTBNET_DOWN,
+	NTBNET_ANNOUNCED,
+	NTBNET_ATTACHED,
+	NTBNET_UP,
+	NTBNET_REFUSED,
+};
+
+/* Counters; ethtool -S reads them through a {name, offsetof} table. */
+struct ntbnet_txq_stats {
+	struct u64_stats_sync syncp;
+	u64 packets;
+	u64 bytes;
+	u64 dma_frames;
+	u64 cpu_frames;
+	u64 dma_errors;
+	u64 publishes;
+	u64 doorbells;
+	u64 stops;
+	u64 wakes;
+	u64 wake_early;
+	u64 drop_link_down;
+	u64 drop_too_big;
+	u64 drop_no_space;
+	u64 drop_inflight;
+};
+
+struct ntbnet_rxq_stats {
+	struct u64_stats_sync syncp;
+	u64 packets;
+	u64 bytes;
+	u64 polls;
+	u64 arms;
+	u64 space_doorbells;
+	u64 drop_nomem;
+	u64 drop_bad_meta;
+	u64 drop_bad_flags;
+	u64 drop_runt;
+	u64 bad[NTBRING_BAD_MAX];
+	u64 bad_recs;
+};
+
+/**
+ * struct ntbnet_txent - a frame between reservation and commit.
+ * @skb:     the frame; freed when committed.
+ * @slot:    its place in the peer's ring.
+ * @pending: DMA descriptors outstanding plus one while submitting.
+ * @err:     a DMA transfer failed; the frame is copied by the CPU.
+ * @map:     DMA mappings of the frame's pieces.
+ * @priv:    the port, for the DMA completion.
+ */
+struct ntbnet_priv;
+
+struct ntbnet_txent {
+	struct sk_buff *skb;
+	struct ntbring_slot slot;
+	atomic_t pending;
+	bool err;
+	struct ntbnet_dma_map map;
+	struct ntbnet_priv *priv;
+};
+
+/**
+ * struct ntbnet_txq - the transmit queue and the ring we produce into.
+ * @lock:     ring, entries and attached; taken from xmit, DMA completion
+ *            and the space doorbell (all with bottom halves disabled).
+ * @ring:     producer state of the peer's receive ring.
+ * @ents:     entries in reservation order, @nents a power of two.
+ * @head:     next entry to fill.
+ * @tail:     oldest uncommitted entry.
+ * @attached: @ring is set up for the current peer generation.
+ * @stats:    counters.
+ */
+struct ntbnet_txq {
+	spinlock_t lock;
+	struct ntbring_tx ring;
+	struct ntbnet_txent *ents;
+	u32 nents;
+	u32 head;
+	u32 tail;
+	bool attached;
+	struct ntbnet_txq_stats stats;
+};
+
+/**
+ * struct ntbnet_rxq - the receive queue and the ring we consume.
+ * @napi:     polls the ring; scheduled by the data and space doorbells.
+ * @ring:     consumer state of our receive ring.
+ * @ready:    @ring is set up; changed only with NAPI disabled.
+ * @space:    bit 0: a space doorbell arrived, run the tx wake check.
+ * @stats:    counters.
+ */
+struct ntbnet_rxq {
+	struct napi_struct napi;
+	struct ntbring_rx ring;
+	bool ready;
+	unsigned long space;
+	struct ntbnet_rxq_stats stats;
+};
+
+struct ntbnet_link_stats {
+	u64 link_up;
+	u64 link_down;
+	u64 refused;
+	u64 hb_timeouts;
+	u64 peer_resets;
+};
+
+/**
+ * struct ntbnet_priv - one NTB port and its net_device.
+ * @ndev, @ntb:   the interface and the NTB device.
+ * @in_buf:       our inbound window (the peer writes it); @in_dma, @in_size.
+ * @in_align:     size alignment of the inbound window; @in_max its limit.
+ * @out_win:      the peer's inbound window, mapped write-combined;
+ *                @out_phys, @out_size.
+ * @db:           doorbell bit for each enum ntbnet_db; @db_mask all of them.
+ * @link_work:    the handshake and heartbeat state machine.
+ * @state:        enum ntbnet_state; changed by @link_work under RTNL.
+ * @gen:          our generation; new for every attachment attempt.
+ * @peer:         the peer's last accepted announcement.
+ * @rx_geom:      geometry of our receive ring, as announced.
+ * @rec_count:    configured record count (ethtool -G), applied at reset.
+ * @features:     negotiated NTBRING_FEAT_* bits.
+ * @reset:        ask @link_work to restart the handshake.
+ * @removing:     remove() started: @link_work does nothing.
+ * @refused_gen:  peer generation we logged a refusal for.
+ * @hb_out:       heartbeat value we last wrote to the peer.
+ * @hb_in:        peer heartbeat value last seen; @hb_time when it changed.
+ * @up_since:     jiffies of the last carrier on.
+ * @dma:          the copy engine.
+ * @txq, @rxq:    the queue pair.
+ * @lstats:       link counters.
+ * @dbg:          debugfs directory.
+ */
+struct ntbnet_priv {
+	struct net_device *ndev;
+	struct ntb_dev *ntb;
+
+	void *in_buf;
+	dma_addr_t in_dma;
+	size_t in_size;
+	resource_size_t in_align;
+	resource_size_t in_max;
+	void __iomem *out_win;
+	phys_addr_t out_phys;
+	resource_size_t out_size;
+
+	u64 db[NTBNET_DB_COUNT];
+	u64 db_mask;
+
+	struct delayed_work link_work;
+	enum ntbnet_state state;
+	u32 gen;
+	struct ntbring_hs peer;
+	struct ntbring_geom rx_geom;
+	u32 rec_count;
+	u32 features;
+	bool reset;
+	bool removing;
+	u32 refused_gen;
+	u32 hb_out;
+	u32 hb_in;
+	unsigned long hb_time;
+	unsigned long up_since;
+
+	struct ntbnet_dma dma;
+	struct ntbnet_txq txq;
+	struct ntbnet_rxq rxq;
+	struct ntbnet_link_stats lstats;
+	struct dentry *dbg;
+};
+
+/* main.c: module parameters shared by the other files */
+extern unsigned int ntbnet_rec_size;
+extern unsigned int ntbnet_heartbeat_ms;
+extern unsigned int ntbnet_hb_timeout_ms;
+extern unsigned int ntbnet_tx_entries;
+void ntbnet_ring_db(struct ntbnet_priv *priv, enum ntbnet_db which);
+
+/* link.c: handshake, carrier, peer life cycle */
+int ntbnet_link_init(struct ntbnet_priv *priv);
+void ntbnet_link_exit(struct ntbnet_priv *priv);
+void ntbnet_link_work(struct work_struct *work);
+void ntbnet_link_kick(struct ntbnet_priv *priv);
+void ntbnet_link_event(void *ctx);
+void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why);
+void ntbnet_link_depart(struct ntbnet_priv *priv);
+int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
+		    struct ntbring_geom *g);
+const char *ntbnet_state_name(enum ntbnet_state state);
+
+/* tx.c: transmit, flow control, DMA completion */
+int ntbnet_tx_init(struct ntbnet_priv *priv);
+void ntbnet_tx_exit(struct ntbnet_priv *priv);
+void ntbnet_tx_attach(struct ntbnet_priv *priv, const struct ntbring_geom *g,
+		      u32 start);
+void ntbnet_tx_detach(struct ntbnet_priv *priv);
+netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev);
+void ntbnet_tx_space(struct ntbnet_priv *priv);
+
+/* rx.c: NAPI receive, doorbell dispatch */
+void ntbnet_rx_init(struct ntbnet_priv *priv);
+void ntbnet_rx_exit(struct ntbnet_priv *priv);
+void ntbnet_rx_attach(struct ntbnet_priv *priv, u32 start);
+void ntbnet_rx_detach(struct ntbnet_priv *priv);
+void ntbnet_db_event(void *ctx, int vector);
+
+/* ethtool.c */
+void ntbnet_ethtool_init(struct net_device *ndev);
+
+/* debugfs.c */
+void ntbnet_debugfs_init(struct ntbnet_priv *priv);
+void ntbnet_debugfs_exit(struct ntbnet_priv *priv);
+void ntbnet_debugfs_module_init(void);
+void ntbnet_debugfs_module_exit(void);
+
+#endif /* NTBNET_H */

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rx.c - receive: NAPI over our ring, doorbell dispatch.
+ *
+ * The data doorbell schedules NAPI; the poll copies each frame out of
+ * the window into an skb sized to the frame (small frames linear, large
+ * ones a small head plus pages, so truesize follows the frame and not
+ * the MTU), hands it to GRO, and gives records back to the producer once
+ * per batch. When the ring is empty it completes NAPI and arms: the
+ * producer rings at most one data doorbell per arm, so a receiver that
+ * is busy polling gets none.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+
+#include "ntbnet.h"
+
+/* Frames up to this size are received into one linear buffer. */
+#define NTBNET_RX_LINEAR	1536u
+/* Bytes of a large frame copied into the linear head (the headers). */
+#define NTBNET_RX_HEAD		256u
+/* Records released to the producer at least this often within a poll. */
+#define NTBNET_RX_RELEASE	16
+
+static void ntbnet_rx_release(struct ntbnet_priv *priv)
+{
+	struct ntbnet_rxq *rx = &priv->rxq;
+
+	if (ntbring_rx_release(&rx->ring)) {
+		rx->stats.space_doorbells++;
+		ntbnet_ring_db(priv, NTBNET_DB_SPACE);
+	}
+}
+
+static struct sk_buff *ntbnet_rx_skb(struct ntbnet_rxq *rx,
+				     const struct ntbring_frame *f, u32 len,
+				     u32 head)
+{
+	struct sk_buff *skb;
+	u32 done;
+
+	if (len <= NTBNET_RX_LINEAR)
+		head = len;
+	skb = napi_alloc_skb(&rx->napi, head);
+	if (!skb)
+		return NULL;
+	ntbring_rx_copy(f, skb_put(skb, head), NTBNET_META_LEN, head);
+	for (done = head; done < len; ) {
+		u32 n = min_t(u32, len - done, PAGE_SIZE);
+		struct page *page;
+
+		if (skb_shinfo(skb)->nr_frags == MAX_SKB_FRAGS)
+			goto err;
+		page = dev_alloc_page();
+		if (!page)
+			goto err;
+		ntbring_rx_copy(f, page_address(page), NTBNET_META_LEN + done,
+				n);
+		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page, 0, n,
+				PAGE_SIZE);
+		done += n;
+	}
+	return skb;
+err:
+	dev_kfree_skb_any(skb);
+	return NULL;
+}
+
+static void ntbnet_rx_drop(struct ntbnet_priv *priv, u64 *counter)
+{
+	(*counter)++;
+	priv->ndev->stats.rx_dropped++;
+}
+
+/* Validate one frame, build its skb and pass it up. */
+static void ntbnet_rx_frame(struct ntbnet_priv *priv,
+			    const struct ntbring_frame *f)
+{
+	struct ntbnet_rxq *rx = &priv->rxq;
+	struct ntbnet_meta meta;
+	u32 len, head = NTBNET_RX_HEAD, cs = 0, co = 0;
+	struct sk_buff *skb;
+
+	if (f->len < NTBNET_META_LEN + ETH_HLEN) {
+		priv->ndev->stats.rx_length_errors++;
+		ntbnet_rx_drop(priv, &rx->stats.drop_runt);
+		return;
+	}
+	if (f->flags & ~NTBNET_HF_KNOWN) {
+		ntbnet_rx_drop(priv, &rx->stats.drop_bad_flags);
+		return;
+	}
+	len = f->len - NTBNET_META_LEN;
+	ntbring_rx_copy(f, &meta, 0, sizeof(meta));
+	if (f->flags & NTBNET_HF_CSUM) {
+		cs = le16_to_cpu(meta.csum_start);
+		co = le16_to_cpu(meta.csum_offset);
+		/* The checksum field must land in the linear head. */
+		if (cs + co + sizeof(__sum16) > len) {
+			ntbnet_rx_drop(priv, &rx->stats.drop_bad_meta);
+			return;
+		}
+		head = max_t(u32, head, cs + co + sizeof(__sum16));
+	}
+	head = min(head, len);
+
+	skb = ntbnet_rx_skb(rx, f, len, head);
+	if (!skb) {
+		ntbnet_rx_drop(priv, &rx->stats.drop_nomem);
+		return;
+	}
+	if ((f->flags & NTBNET_HF_CSUM) && !skb_partial_csum_set(skb, cs, co)) {
+		dev_kfree_skb_any(skb);
+		ntbnet_rx_drop(priv, &rx->stats.drop_bad_meta);
+		return;
+	}
+	skb->protocol = eth_type_trans(skb, priv->ndev);
+	u64_stats_update_begin(&rx->stats.syncp);
+	rx->stats.packets++;
+	rx->stats.bytes += len;
+	u64_stats_update_end(&rx->stats.syncp);
+	napi_gro_receive(&rx->napi, skb);
+}
+
+static void ntbnet_rx_bad(struct ntbnet_priv *priv,
+			  const struct ntbring_frame *f)
+{
+	struct ntbnet_rxq *rx = &priv->rxq;
+
+	if (f->reason >= NTBRING_BAD_MAX)
+		return;
+	rx->stats.bad[f->reason]++;
+	rx->stats.bad_recs += f->nrec;
+	priv->ndev->stats.rx_errors++;
+	if (f->reason != NTBRING_BAD_INDEX)
+		priv->ndev->stats.rx_frame_errors++;
+	if (net_ratelimit())
+		netdev_info(priv->ndev,
+			    "rejected peer data at index %u: %s, %u records skipped\n",
+			    f->idx, ntbring_bad_name(f->reason), f->nrec);
+}
+
+static int ntbnet_poll(struct napi_struct *napi, int budget)
+{
+	struct ntbnet_priv *priv = container_of(napi, struct ntbnet_priv,
+						rxq.napi);
+	struct ntbnet_rxq *rx = &priv->rxq;
+	struct ntbring_frame f;
+	int done = 0, err;
+
+	rx->stats.polls++;
+	if (test_and_clear_bit(0, &rx->space))
+		ntbnet_tx_space(priv);
+	if (!rx->ready) {
+		napi_complete_done(napi, 0);
+		return 0;
+	}
+	while (done < budget) {
+		err = ntbring_rx_peek(&rx->ring, &f);
+		if (err == -EAGAIN)
+			break;
+		if (err) {
+			ntbnet_rx_bad(priv, &f);
+			if (f.reason == NTBRING_BAD_INDEX)
+				break;
+			continue;
+		}
+		ntbnet_rx_frame(priv, &f);
+		ntbring_rx_next(&rx->ring, &f);
+		if (!(++done % NTBNET_RX_RELEASE))
+			ntbnet_rx_release(priv);
+	}
+	ntbnet_rx_release(priv);
+	if (done < budget && napi_complete_done(napi, done)) {
+		rx->stats.arms++;
+		/* Data that raced with arming brings no doorbell: poll it. */
+		if (ntbring_rx_arm(&rx->ring))
+			napi_schedule(napi);
+	}
+	return done;
+}
+
+/**
+ * ntbnet_db_event() - doorbell interrupt from the NTB device.
+ * @ctx: the port.
+ * @vector: doorbell vector (all our bits share one).
+ */
+void ntbnet_db_event(void *ctx, int vector)
+{
+	struct ntbnet_priv *priv = ctx;
+	u64 bits = ntb_db_read(priv->ntb) & priv->db_mask;
+
+	if (!bits)
+		return;
+	ntb_db_clear(priv->ntb, bits);
+	if (bits & priv->db[NTBNET_DB_SPACE])
+		set_bit(0, &priv->rxq.space);
+	if (bits & (priv->db[NTBNET_DB_DATA] | priv->db[NTBNET_DB_SPACE]))
+		napi_schedule(&priv->rxq.napi);
+	if (bits & priv->db[NTBNET_DB_HS])
+		ntbnet_link_kick(priv);
+}
+
+/**
+ * ntbnet_rx_attach() - start consuming our freshly announced ring.
+ * @priv: the port.
+ * @start: initial index for this pair of generations.
+ *
+ * Caller holds RTNL and has NAPI disabled (or the interface down).
+ */
+void ntbnet_rx_attach(struct ntbnet_priv *priv, u32 start)
+{
+	struct ntbnet_rxq *rx = &priv->rxq;
+
+	ntbring_rx_init(&rx->ring, &priv->rx_geom,
+			priv->in_buf + NTBRING_OFF_RECS,
+			priv->in_buf + NTBRING_OFF_PROD,
+			priv->out_win + NTBRING_OFF_CONS, start);
+	rx->ready = true;
+}
+
+/**
+ * ntbnet_rx_detach() - stop consuming; NAPI disabled by the caller.
+ * @priv: the port.
+ */
+void ntbnet_rx_detach(struct ntbnet_priv *priv)
+{
+	priv->rxq.ready = false;
+	clear_bit(0, &priv->rxq.space);
+}
+
+/**
+ * ntbnet_rx_init() - register NAPI.
+ * @priv: the port.
+ */
+void ntbnet_rx_init(struct ntbnet_priv *priv)
+{
+	u64_stats_init(&priv->rxq.stats.syncp);
+	netif_napi_add(priv->ndev, &priv->rxq.napi, ntbnet_poll);
+}
+
+/**
+ * ntbnet_rx_exit() - unregister NAPI.
+ * @priv: the port.
+ */
+void ntbnet_rx_exit(struct ntbnet_priv *priv)
+{
+	netif_napi_del(&priv->rxq.napi);
+}

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tx.c - transmit: frames into the peer's ring, flow control, commit.
+ *
+ * A frame is reserved in the peer's ring, its meta header written by the
+ * CPU, its bytes copied by dma/ (engine or CPU), and committed in
+ * reservation order once its copy finished. Committed frames are
+ * published once per batch (end of an xmit_more run, or a DMA completion
+ * run); the peer gets a data doorbell only if it armed for one.
+ *
+ * Flow control: after queueing a frame, if the ring could not take a
+ * worst-case frame, the queue stops; the producer then asks the receiver
+ * for a space doorbell and re-checks (ntbring_tx_wait_space() has the
+ * barrier). The queue wakes from that doorbell (via NAPI) or from a
+ * commit run that finds the space, never from a timer, and xmit never
+ * returns NETDEV_TX_BUSY.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/slab.h>
+
+#include "ntbnet.h"
+
+static u32 ntbnet_worst_nrec(struct ntbnet_priv *priv)
+{
+	u32 len = READ_ONCE(priv->ndev->mtu) + NTBNET_FRAME_OVERHEAD;
+
+	/* The frame itself plus the padding a non-wrapping reserve adds. */
+	return 2 * ntbring_nrec(1u << priv->txq.ring.shift, len);
+}
+
+static u32 ntbnet_ents_free(const struct ntbnet_txq *q)
+{
+	return q->nents - (q->head - q->tail);
+}
+
+/* Room for one more worst-case frame? Refreshes the consumer index. */
+static bool ntbnet_tx_room(struct ntbnet_priv *priv)
+{
+	struct ntbnet_txq *q = &priv->txq;
+
+	return ntbnet_ents_free(q) > 0 &&
+	       ntbring_tx_free(&q->ring) >= ntbnet_worst_nrec(priv);
+}
+
+static void ntbnet_tx_publish(struct ntbnet_priv *priv)
+{
+	struct ntbnet_txq *q = &priv->txq;
+
+	if (q->ring.committed == q->ring.pub)
+		return;
+	q->stats.publishes++;
+	if (ntbring_tx_publish(&q->ring)) {
+		q->stats.doorbells++;
+		ntbnet_ring_db(priv, NTBNET_DB_DATA);
+	}
+}
+
+/*
+ * Commit the finished frames at the tail, in order. Called with q->lock.
+ * Returns true if something was committed.
+ */
+static bool ntbnet_tx_reap(struct ntbnet_priv *priv)
+{
+	struct ntbnet_txq *q = &priv->txq;
+	unsigned int pkts = 0, bytes = 0;
+
+	while (q->tail != q->head) {
+		struct ntbnet_txent *e = &q->ents[q->tail & (q->nents - 1)];
+
+		if (atomic_read(&e->pending))
+			break;
+		/* Pairs with the barrier in ntbnet_tx_dma_done(): see err. */
+		smp_rmb();
+		if (e->map.n)
+			ntbnet_dma_unmap(&priv->dma, &e->map);
+		if (unlikely(e->err)) {
+			/* The engine failed: the CPU writes the frame again. */
+			q->stats.dma_errors++;
+			ntbnet_cpu_copy(&priv->dma, e->skb, NTBRING_OFF_RECS +
+					e->slot.off[0] + NTBNET_META_LEN);
+			e->err = false;
+		}
+		/* Cannot fail: entries are committed in reservation order. */
+		ntbring_tx_commit(&q->ring, &e->slot);
+		u64_stats_update_begin(&q->stats.syncp);
+		q->stats.packets++;
+		q->stats.bytes += e->skb->len;
+		u64_stats_update_end(&q->stats.syncp);
+		pkts++;
+		bytes += e->skb->len;
+		dev_consume_skb_any(e->skb);
+		e->skb = NULL;
+		q->tail++;
+	}
+	if (pkts)
+		netdev_completed_queue(priv->ndev, pkts, bytes);
+	return pkts;
+}
+
+/* Wake the queue if the receiver freed enough space. With q->lock. */
+static void ntbnet_tx_try_wake(struct ntbnet_priv *priv)
+{
+	struct ntbnet_txq *q = &priv->txq;
+
+	if (!q->attached || !netif_queue_stopped(priv->ndev) ||
+	    !netif_carrier_ok(priv->ndev))
+		return;
+	if (!ntbnet_ents_free(q))
+		return;		/* a commit run will call us again */
+	/* Re-arms the space doorbell if the answer is no. */
+	if (ntbring_tx_wait_space(&q->ring, ntbnet_worst_nrec(priv))) {
+		q->stats.wakes++;
+		netif_wake_queue(priv->ndev);
+	}
+}
+
+static void ntbnet_tx_dma_done(void *arg, const struct dmaengine_result *res)
+{
+	struct ntbnet_txent *e = arg;
+	struct ntbnet_priv *priv = e->priv;
+
+	if (res && res->result != DMA_TRANS_NOERROR)
+		e->err = true;
+	/* Pairs with the atomic_read in ntbnet_tx_reap(): err is visible. */
+	smp_mb__before_atomic();
+	if (!atomic_dec_and_test(&e->pending))
+		return;
+	spin_lock(&priv->txq.lock);
+	if (priv->txq.attached && ntbnet_tx_reap(priv)) {
+		ntbnet_tx_publish(priv);
+		ntbnet_tx_try_wake(priv);
+	}
+	spin_unlock(&priv->txq.lock);
+}
+
+/**
+ * ntbnet_tx_space() - the receiver freed records we were waiting for.
+ * @priv: the port.
+ *
+ * Runs from NAPI after a space doorbell.
+ */
+void ntbnet_tx_space(struct ntbnet_priv *priv)
+{
+	spin_lock(&priv->txq.lock);
+	ntbnet_tx_try_wake(priv);
+	spin_unlock(&priv->txq.lock);
+}
+
+static void ntbnet_tx_drop(struct ntbnet_priv *priv, struct sk_buff *skb,
+			   u64 *counter)
+{
+	(*counter)++;
+	priv->ndev->stats.tx_dropped++;
+	dev_kfree_skb_any(skb);
+}
+
+/**
+ * ntbnet_start_xmit() - ndo_start_xmit.
+ * @skb: the frame.
+ * @ndev: the interface.
+ *
+ * Return: NETDEV_TX_OK, always.
+ */
+netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+	struct ntbnet_txq *q = &priv->txq;
+	struct ntbnet_meta meta = {};
+	struct ntbnet_txent *e;
+	u16 hflags = 0;
+	u32 len;
+	bool more = netdev_xmit_more();
+	int err;
+
+	spin_lock(&q->lock);
+	if (unlikely(!q->attached)) {
+		ntbnet_tx_drop(priv, skb, &q->stats.drop_link_down);
+		goto out;
+	}
+	len = skb->len + NTBNET_META_LEN;
+	if (unlikely(len > q->ring.max_len)) {
+		ntbnet_tx_drop(priv, skb, &q->stats.drop_too_big);
+		goto out;
+	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		meta.csum_start = cpu_to_le16(skb_checksum_start_offset(skb));
+		meta.csum_offset = cpu_to_le16(skb->csum_offset);
+		hflags |= NTBNET_HF_CSUM;
+	}
+	e = &q->ents[q->head & (q->nents - 1)];
+	err = ntbnet_ents_free(q) ? ntbring_tx_reserve(&q->ring, len,
+						       NTBRING_RESERVE_CONTIG,
+						       hflags, &e->slot) :
+				    -ENOSPC;
+	if (unlikely(err)) {
+		/*
+		 * Cannot happen while the queue stops early enough; only a
+		 * peer that stopped releasing records gets here.
+		 */
+		ntbnet_tx_drop(priv, skb, &q->stats.drop_no_space);
+		netif_stop_queue(ndev);
+		q->stats.stops++;
+		ntbnet_tx_publish(priv);
+		ntbnet_tx_try_wake(priv);
+		goto out;
+	}
+	memcpy_toio(priv->out_win + NTBRING_OFF_RECS + e->slot.off[0], &meta,
+		    sizeof(meta));
+	e->skb = skb;
+	e->err = false;
+	e->map.n = 0;
+	atomic_set(&e->pending, 1);
+	q->head++;
+	netdev_sent_queue(ndev, skb->len);
+	skb_tx_timestamp(skb);
+
+	if (ntbnet_dma_wanted(&priv->dma, skb->len) &&
+	    ntbnet_dma_submit(&priv->dma, skb, NTBRING_OFF_RECS +
+			      e->slot.off[0] + NTBNET_META_LEN, &e->map,
+			      &e->pending, ntbnet_tx_dma_done, e) >= 0) {
+		q->stats.dma_frames++;
+	} else {
+		ntbnet_cpu_copy(&priv->dma, skb, NTBRING_OFF_RECS +
+				e->slot.off[0] + NTBNET_META_LEN);
+		q->stats.cpu_frames++;
+	}
+	/* Drop the submission guard; DMA completions may now commit. */
+	atomic_dec(&e->pending);
+
+	if (unlikely(!ntbnet_tx_room(priv))) {
+		netif_stop_queue(ndev);
+		q->stats.stops++;
+		more = false;
+	}
+	if (!more || netif_xmit_stopped(netdev_get_tx_queue(ndev, 0))) {
+		ntbnet_dma_issue(&priv->dma);
+		ntbnet_tx_reap(priv);
+		ntbnet_tx_publish(priv);
+		if (netif_queue_stopped(ndev) &&
+		    ntbnet_ents_free(q) &&
+		    ntbring_tx_wait_space(&q->ring, ntbnet_worst_nrec(priv))) {
+			q->stats.wake_early++;
+			netif_start_queue(ndev);
+		}
+	}
+out:
+	spin_unlock(&q->lock);
+	return NETDEV_TX_OK;
+}
+
+/**
+ * ntbnet_tx_attach() - start producing into a freshly attached peer ring.
+ * @priv: the port.
+ * @g: geometry the peer announced for its receive ring.
+ * @start: initial index for this pair of generations.
+ *
+ * The queue stays stopped until the carrier goes up.
+ */
+void ntbnet_tx_attach(struct ntbnet_priv *priv, const struct ntbring_geom *g,
+		      u32 start)
+{
+	struct ntbnet_txq *q = &priv->txq;
+
+	spin_lock_bh(&q->lock);
+	ntbring_tx_init(&q->ring, g, priv->out_win + NTBRING_OFF_RECS,
+			priv->out_win + NTBRING_OFF_PROD,
+			priv->in_buf + NTBRING_OFF_CONS, start);
+	q->head = 0;
+	q->tail = 0;
+	q->attached = true;
+	spin_unlock_bh(&q->lock);
+}
+
+/**
+ * ntbnet_tx_detach() - stop producing and free the frames in flight.
+ * @priv: the port.
+ *
+ * Caller stopped the queue (netif_tx_disable) so xmit is not running.
+ */
+void ntbnet_tx_detach(struct ntbnet_priv *priv)
+{
+	struct ntbnet_txq *q = &priv->txq;
+
+	spin_lock_bh(&q->lock);
+	q->attached = false;
+	spin_unlock_bh(&q->lock);
+
+	/* No completion runs after this; aborted ones never call back. */
+	ntbnet_dma_quiesce(&priv->dma);
+
+	spin_lock_bh(&q->lock);
+	while (q->tail != q->head) {
+		struct ntbnet_txent *e = &q->ents[q->tail & (q->nents - 1)];
+
+		if (e->map.n)
+			ntbnet_dma_unmap(&priv->dma, &e->map);
+		q->stats.drop_inflight++;
+		priv->ndev->stats.tx_dropped++;
+		dev_kfree_skb_any(e->skb);
+		e->skb = NULL;
+		q->tail++;
+	}
+	spin_unlock_bh(&q->lock);
+	netdev_reset_queue(priv->ndev);
+}
+
+/**
+ * ntbnet_tx_init() - allocate the transmit entries.
+ * @priv: the port.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ntbnet_tx_init(struct ntbnet_priv *priv)
+{
+	struct ntbnet_txq *q = &priv->txq;
+	u32 i;
+
+	spin_lock_init(&q->lock);
+	u64_stats_init(&q->stats.syncp);
+	q->nents = roundup_pow_of_two(clamp(ntbnet_tx_entries, 16u, 4096u));
+	q->ents = kvcalloc(q->nents, sizeof(*q->ents), GFP_KERNEL);
+	if (!q->ents)
+		return -ENOMEM;
+	for (i = 0; i < q->nents; i++)
+		q->ents[i].priv = priv;
+	return 0;
+}
+
+/**
+ * ntbnet_tx_exit() - free the transmit entries (after ntbnet_tx_detach()).
+ * @priv: the port.
+ */
+void ntbnet_tx_exit(struct ntbnet_priv *priv)
+{
+	kvfree(priv->txq.ents);
+	priv->txq.ents = NULL;
+}

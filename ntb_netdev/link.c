@@ -156,37 +156,44 @@ static int ntbnet_inbuf_setup(struct ntbnet_priv *priv,
 int ntbnet_link_init(struct ntbnet_priv *priv)
 {
 	struct ntb_dev *ntb = priv->ntb;
-	resource_size_t addr_align, size_align, size_max;
 	struct ntbring_geom g;
 	int err;
 
-	err = ntb_mw_get_align(ntb, NTBNET_PIDX, NTBNET_MW, &addr_align,
-			       &size_align, &size_max);
-	if (err)
-		return err;
-	priv->in_align = max_t(resource_size_t, size_align, 1);
-	priv->in_max = size_max;
 	err = ntb_peer_mw_get_addr(ntb, NTBNET_MW, &priv->out_phys,
 				   &priv->out_size);
 	if (err)
 		return err;
-	priv->in_max = min(priv->in_max, priv->out_size);
+	/*
+	 * The inbound window's limits are only known with the link up
+	 * (ntb_mw_get_align()); until then assume it matches the outbound.
+	 */
+	priv->in_align = PAGE_SIZE;
+	priv->in_max = priv->out_size;
 	if (ntbnet_geom_for(priv, priv->rec_count, &g)) {
 		dev_err(&ntb->dev, "window of %pa bytes too small for a ring\n",
 			&priv->in_max);
 		return -ENOSPC;
 	}
+	priv->rx_geom = g;
 	priv->out_win = ioremap_wc(priv->out_phys, priv->out_size);
 	if (!priv->out_win)
 		return -ENOMEM;
-	err = ntbnet_inbuf_setup(priv, &g);
-	if (err) {
-		iounmap(priv->out_win);
-		priv->out_win = NULL;
-		return err;
-	}
-	priv->rx_geom = g;
 	INIT_DELAYED_WORK(&priv->link_work, ntbnet_link_work);
+	return 0;
+}
+
+/* Inbound window limits; valid only while the NTB link is up. */
+static int ntbnet_inbuf_limits(struct ntbnet_priv *priv)
+{
+	resource_size_t addr_align, size_align, size_max;
+	int err;
+
+	err = ntb_mw_get_align(priv->ntb, NTBNET_PIDX, NTBNET_MW, &addr_align,
+			       &size_align, &size_max);
+	if (err)
+		return err;
+	priv->in_align = max_t(resource_size_t, size_align, PAGE_SIZE);
+	priv->in_max = min(size_max, priv->out_size);
 	return 0;
 }
 
@@ -379,7 +386,8 @@ static void ntbnet_restart(struct ntbnet_priv *priv)
 	struct ntbring_geom g;
 	u32 gen;
 
-	if (ntbnet_geom_for(priv, priv->rec_count, &g) ||
+	if (ntbnet_inbuf_limits(priv) ||
+	    ntbnet_geom_for(priv, priv->rec_count, &g) ||
 	    ntbnet_inbuf_setup(priv, &g)) {
 		if (net_ratelimit())
 			netdev_err(priv->ndev,

@@ -152,7 +152,7 @@ struct ntbnet_txent {
  * @stats:    counters.
  */
 struct ntbnet_txq {
-	spinlock_t lock;
+	spinlock_t lock;	/* ring, ents, head, tail, attached */
 	struct ntbring_tx ring;
 	struct ntbnet_txent *ents;
 	u32 nents;

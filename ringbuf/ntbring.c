@@ -441,7 +441,9 @@ static bool ntbring_rx_refresh(struct ntbring_rx *rx)
  * producer had published; count it by @f->reason and call again.
  *
  * Return: 0 with a frame; -EAGAIN if the ring is empty; -EBADMSG if the
- * peer's data was rejected (@f->reason says why).
+ * peer's data was rejected (@f->reason says why). After
+ * NTBRING_BAD_INDEX nothing was consumed and a new call fails the same
+ * way until the peer writes a sane index: end the poll.
  */
 int ntbring_rx_peek(struct ntbring_rx *rx, struct ntbring_frame *f)
 {

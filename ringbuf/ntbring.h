@@ -24,6 +24,28 @@
  *              ntbring_rx_next(), ntbring_rx_release(), ntbring_rx_arm(),
  *              ntbring_rx_resync()
  *   handshake  ntbring_hs_encode(), ntbring_hs_decode()
+ *
+ * How a driver uses it (each struct is used by one context at a time; the
+ * driver serialises, e.g. tx under the queue lock, rx in NAPI):
+ *
+ *   tx, CPU copy:  reserve, write (once per fragment), commit; at the end
+ *                  of a batch (!netdev_xmit_more()) publish, and ring the
+ *                  DATA doorbell if it returns true.
+ *   tx, DMA:       reserve with NTBRING_RESERVE_CONTIG, DMA the payload to
+ *                  window offset NTBRING_OFF_RECS + slot.off[0]; in the
+ *                  completion, in reservation order: commit, then publish
+ *                  (and ring) once per completed batch.
+ *   tx, flow:      after each frame, if ntbring_tx_free() < worst case,
+ *                  publish, stop the queue, then ntbring_tx_wait_space();
+ *                  true means space appeared meanwhile: wake the queue.
+ *                  On the SPACE doorbell: if ntbring_tx_free() >= wake
+ *                  threshold wake the queue, else wait_space again.
+ *   rx (NAPI):     peek, copy out, next, up to the budget; -EBADMSG: count
+ *                  by reason and go on, except NTBRING_BAD_INDEX (nothing
+ *                  moved: stop this poll). At the end of the poll release
+ *                  (ring SPACE if true). If the ring was found empty:
+ *                  arm; true means more data arrived, poll again; false
+ *                  means complete NAPI and wait for the DATA doorbell.
  */
 #ifndef NTBRING_H
 #define NTBRING_H

@@ -519,6 +519,41 @@ static void t_index_wrap(void)
 	fix_teardown(&f);
 }
 
+/* Peer restart: the old producer's late writes must be harmless. */
+static void t_reattach(void)
+{
+	struct fix f;
+	struct ntbring_tx old;
+	struct ntbring_frame fr;
+	uint32_t s2 = ntbring_start_index(0x1111, 0x2222);
+
+	fix_setup(&f, 64, 16, 200, ntbring_start_index(0x1110, 0x2222));
+	CHECK_EQ(send(&f, 1, 100, 0), 0);
+	ntbring_tx_publish(&f.tx);
+	CHECK_EQ(recv_check(&f, 1, 100), 0);
+	old = f.tx;
+	/* The consumer re-attaches for the producer's new generation... */
+	CHECK_EQ(ntbring_rx_init(&f.rx, &f.g, rt_recs(f.wb), rt_pl(f.wb),
+				 rt_cl(f.wa), s2), 0);
+	/* ...and a late publish from the old incarnation lands. */
+	f.tx = old;
+	CHECK_EQ(send(&f, 2, 100, 0), 0);
+	ntbring_tx_publish(&f.tx);
+	CHECK_EQ(ntbring_rx_peek(&f.rx, &fr), -EBADMSG);
+	CHECK_EQ(fr.reason, NTBRING_BAD_INDEX);
+	CHECK_EQ(f.rx.out, s2);
+	/* The new producer attaches and traffic flows again. */
+	CHECK_EQ(ntbring_tx_init(&f.tx, &f.g, rt_recs(f.wb), rt_pl(f.wb),
+				 rt_cl(f.wa), s2), 0);
+	CHECK_EQ(send(&f, 3, 150, 0), 0);
+	CHECK(ntbring_tx_publish(&f.tx));	/* new consumer is armed */
+	CHECK_EQ(recv_check(&f, 3, 150), 0);
+	CHECK(!ntbring_rx_release(&f.rx));
+	CHECK_EQ(ntbring_tx_free(&f.tx), 16);
+	CHECK_EQ(f.tx.bad_out, 0);
+	fix_teardown(&f);
+}
+
 static void t_handshake(void)
 {
 	struct ntbring_hs hs = {
@@ -586,6 +621,7 @@ static const struct {
 	{ "corrupt", t_corrupt },
 	{ "bad_out", t_bad_out },
 	{ "index_wrap", t_index_wrap },
+	{ "reattach", t_reattach },
 	{ "handshake", t_handshake },
 };
 

@@ -1,0 +1,186 @@
+#!/bin/bash
+# ntbnet on the pair topology (two nodes), one lab boot for all of it:
+# ping both ways; iperf3 TCP each way and bidirectional; UDP at a set rate
+# with zero loss; MTU 1500/9000/max under traffic; link forced down/up by
+# fault injection; corrupted window bytes during traffic (counted);
+# rmmod + modprobe on either side while the other sends (21-* does crash).
+# Any WARNING/BUG/Oops/refcount in either kernel log fails the test.
+set -eu
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+export NTBLAB_DIR=$ROOT/build/test-lab-ntbnet
+NTBLAB=$ROOT/userspace/ntblab
+KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
+command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86 not installed"; exit 77; }
+[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "ntbnet.ko not built"; exit 77; }
+
+A=198.18.0.1
+B=198.18.0.2
+DBG=/sys/kernel/debug/ntb_hw_ivshmem/0000:00:10.0
+
+fail() { echo "FAIL: $*"; dump; exit 1; }
+ok() { echo "ok: $*"; }
+x() { "$NTBLAB" exec "$@"; }
+dump() {
+	for n in a b; do
+		echo "--- node $n: dmesg (ntb lines, last 30)"
+		x $n -- sh -c 'dmesg | grep -i -E "ntb|WARN|BUG|Oops" | tail -30' 2>/dev/null || true
+	done
+}
+cleanup() { "$NTBLAB" down >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+# Poll a condition (command) every 0.1 s for at most $1 seconds.
+wait_for() {
+	local t=$1 end
+	shift
+	end=$(( $(date +%s%N) / 1000000 + t * 1000 ))
+	until "$@"; do
+		[ $(( $(date +%s%N) / 1000000 )) -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+carrier() { x "$1" -- sh -c 'ip -o link show dev ntb0 | grep -q LOWER_UP'; }
+no_carrier() { x "$1" -- sh -c 'ip -o link show dev ntb0 | grep -q NO-CARRIER'; }
+pings() { x "$1" -- ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
+clean_logs() {
+	local n bad
+	for n in a b; do
+		bad=$(x $n -- sh -c 'dmesg | grep -E "WARNING|BUG|Oops|refcount" || true')
+		[ -z "$bad" ] || fail "node $n kernel log: $bad"
+	done
+}
+stat_of() {	# node counter
+	x "$1" -- ethtool -S ntb0 | awk -v k="$2:" '$1 == k { print $2 }'
+}
+# iperf3 client on node $1 with args; succeeds if it moved data.
+iperf() {
+	local n=$1 out
+	shift
+	out=$(x $n -- iperf3 -c "$@" -J) || { echo "$out" | tail -5; return 1; }
+	echo "$out" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+e = r["end"]
+s = e.get("sum_received") or e.get("sum")
+print("%.2f Gbit/s" % (s["bits_per_second"] / 1e9))
+sys.exit(0 if s["bytes"] > 0 else 1)'
+}
+
+"$NTBLAB" down >/dev/null 2>&1 || true
+"$NTBLAB" up --topology pair --driver ntbnet >/dev/null || fail "lab up"
+ok "lab up with ntbnet"
+
+# --- basics
+pings a $B || fail "ping a -> b"
+pings b $A || fail "ping b -> a"
+x a -- ping -c 3 -i 0.2 $B >/dev/null || fail "ping a -> b x3"
+x b -- ping -c 3 -i 0.2 $A >/dev/null || fail "ping b -> a x3"
+ok "ping both ways"
+drv=$(x a -- ethtool -i ntb0 | awk '/^driver:/ { print $2 }')
+[ "$drv" = ntbnet ] || fail "ethtool -i driver '$drv'"
+mac_a=$(x a -- cat /sys/class/net/ntb0/address)
+mac_b=$(x b -- cat /sys/class/net/ntb0/address)
+[ "$mac_a" != "$mac_b" ] || fail "both ends have MAC $mac_a"
+case $mac_a in 02:*) ;; *) fail "MAC $mac_a not locally administered" ;; esac
+ifindex_a=$(x a -- cat /sys/class/net/ntb0/ifindex)
+ok "ethtool -i, distinct locally administered MACs"
+
+# --- TCP, each way and both at once
+x b -- iperf3 -s -D >/dev/null
+x a -- iperf3 -s -D >/dev/null
+sleep 0.5
+r=$(iperf a $B -t 10) || fail "iperf3 a -> b"; ok "TCP a -> b: $r"
+r=$(iperf b $A -t 10) || fail "iperf3 b -> a"; ok "TCP b -> a: $r"
+r=$(iperf a $B -t 10 --bidir) || fail "iperf3 bidir"; ok "TCP bidirectional: $r"
+tx=$(x a -- cat /sys/class/net/ntb0/statistics/tx_bytes)
+rxb=$(x b -- cat /sys/class/net/ntb0/statistics/rx_bytes)
+[ "$tx" -gt 1000000000 ] && [ "$rxb" -gt 1000000000 ] || fail "ip -s counters tx $tx rx $rxb"
+ok "ip -s link counters (a tx $tx B, b rx $rxb B)"
+
+# --- UDP at a set rate, zero loss
+out=$(x a -- iperf3 -c $B -u -b 100M -t 5 -J) || fail "iperf3 UDP"
+lost=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum"]["lost_packets"])')
+[ "$lost" = 0 ] || fail "UDP lost $lost packets at 100 Mbit/s"
+ok "UDP 100 Mbit/s for 5 s, zero loss"
+
+# --- MTU changes under traffic
+max=$(x a -- ip -d link show ntb0 | sed -n 's/.*maxmtu \([0-9]*\).*/\1/p')
+[ "${max:-0}" -ge 65000 ] || fail "max MTU '$max'"
+x a -- iperf3 -c $B -t 12 >"$NTBLAB_DIR/mtu-iperf.out" 2>&1 &
+bg=$!
+for m in 1500 9000 "$max"; do
+	sleep 3
+	x a -- ip link set ntb0 mtu "$m" || fail "a mtu $m"
+	x b -- ip link set ntb0 mtu "$m" || fail "b mtu $m"
+done
+wait $bg || fail "iperf3 during MTU changes: $(tail -3 "$NTBLAB_DIR/mtu-iperf.out")"
+x a -- ping -c 1 -W 2 -s 60000 $B >/dev/null || fail "60000-byte ping at MTU $max"
+x a -- ip link set ntb0 mtu 68 || fail "MTU 68"
+x a -- ip link set ntb0 mtu 1500
+x b -- ip link set ntb0 mtu 1500
+! x a -- ip link set ntb0 mtu $((max + 1)) 2>/dev/null || fail "MTU above max accepted"
+pings a $B || fail "ping after MTU changes"
+ok "MTU 1500/9000/$max under traffic, 68 accepted, $((max + 1)) refused"
+
+# --- ring geometry
+x a -- ethtool -g ntb0 | grep -q "^RX:" || fail "ethtool -g"
+x a -- ethtool -G ntb0 rx 8192 || fail "ethtool -G rx 8192"
+wait_for 3 pings a $B || fail "link after ethtool -G"
+[ "$(x b -- ethtool -g ntb0 | awk '/^Current/ { c = 1 } c && /^TX:/ { print $2 }')" = 8192 ] ||
+	fail "peer does not see the new ring"
+ok "ethtool -G rx 8192 applied, link back"
+
+# --- link forced down and up by fault injection
+x b -- sh -c "echo 1 > $DBG/link_down"
+wait_for 3 no_carrier a || fail "carrier still up on a after forced link down"
+x b -- sh -c "echo 0 > $DBG/link_down"
+t0=$(date +%s%N)
+wait_for 5 carrier a || fail "carrier not back on a"
+wait_for 3 pings a $B || fail "ping after forced link up"
+ok "forced link down/up: carrier followed, back in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+
+# --- corrupted window bytes during traffic (b's inbound window)
+x a -- iperf3 -c $B -t 6 >/dev/null 2>&1 &
+bg=$!
+sleep 1
+for i in 1 2 3 4 5 6 7 8; do
+	x b -- sh -c "echo '0 4' > $DBG/corrupt; echo '256 16384' > $DBG/corrupt"
+	sleep 0.3
+done
+wait $bg || true
+errs=0
+for k in rx0_err_bad_index rx0_err_bad_seq rx0_err_bad_len rx0_err_truncated rx0_err_bad_flags rx0_drop_bad_meta rx0_drop_runt rx0_drop_bad_flags; do
+	errs=$(( errs + $(stat_of b $k) ))
+done
+[ $errs -gt 0 ] || fail "corruption not counted"
+wait_for 5 pings a $B || fail "no traffic after corruption"
+clean_logs
+ok "window corruption: $errs errors counted, traffic continues, no splat"
+
+# --- rmmod + modprobe on either side while the other sends
+for pair in "b a $A" "a b $B"; do
+	set -- $pair
+	gone=$1 sender=$2 dst=$3
+	x $sender -- sh -c "ping -i 0.05 -c 200 $dst >/dev/null 2>&1 &"
+	x $gone -- rmmod ntbnet || fail "rmmod on $gone"
+	wait_for 3 no_carrier $sender || fail "carrier up on $sender after $gone unloaded"
+	x $gone -- modprobe ntbnet || fail "modprobe on $gone"
+	t0=$(date +%s%N)
+	ip=$([ $gone = a ] && echo $A || echo $B)
+	x $gone -- sh -c "ip addr add $ip/24 dev ntb0 && ip link set ntb0 up"
+	wait_for 5 carrier $sender || fail "carrier not back on $sender"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	wait_for 3 pings $sender $dst || fail "ping from $sender after reload of $gone"
+	[ "$(x $sender -- cat /sys/class/net/ntb0/ifindex)" = \
+	  "$(x $sender -- cat /sys/class/net/ntb0/ifindex)" ] || true
+	ok "rmmod/modprobe on $gone while $sender sends: link back ${ms} ms after load"
+done
+x a -- sh -c 'pgrep iperf3 >/dev/null || iperf3 -s -D'
+x b -- sh -c 'pgrep iperf3 >/dev/null || iperf3 -s -D'
+[ "$(x a -- cat /sys/class/net/ntb0/address)" = "$mac_a" ] || fail "a's MAC changed after reload"
+ok "MAC stable across reload"
+ifindex_a=$(x a -- cat /sys/class/net/ntb0/ifindex)
+
+clean_logs
+ok "no WARNING/BUG/Oops/refcount on either node"

@@ -18,9 +18,10 @@
  *                carrier off, in-flight frames freed      -> DOWN
  *   REFUSED   -> version or geometry incompatible: one message per peer
  *                generation, the link stays down.
- * Every detach takes a new generation, so the peer notices any restart
- * of ours, and stale ring contents of an old pairing fail the index and
- * sequence checks (ntbring_start_index()).
+ * Our generation is kept when the peer restarts or the link drops, and
+ * moves on when we reset ourselves (ethtool -G, heartbeat loss) so the
+ * peer notices; either way the start indices of a new pairing differ, so
+ * stale ring contents fail the index and sequence checks.
  *
  * The work item runs every heartbeat period while the NTB link is up
  * and at once on link events and handshake doorbells. The net_device is
@@ -226,6 +227,8 @@ static void ntbnet_announce(struct ntbnet_priv *priv)
 	u32 spad[NTBRING_SPAD_COUNT];
 	int i;
 
+	/* Protocol step 2: no stale ring lines from an earlier pairing. */
+	memset(priv->in_buf, 0, NTBRING_OFF_RECS);
 	ntbring_hs_encode(&hs, spad);
 	/* Seqlock-style: invalidate, fields, then the new generation. */
 	ntbnet_spad_put(priv, NTBRING_SPAD_GEN, 0);
@@ -380,11 +383,15 @@ void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why)
 	}
 }
 
-/* New generation and announcement; from DOWN. */
-static void ntbnet_restart(struct ntbnet_priv *priv)
+/*
+ * Announce from DOWN. The generation is kept across peer restarts and
+ * link drops (docs/protocol.md, section 9) and moves on (@bump) when we
+ * reset ourselves while the peer may still be attached to us, so that it
+ * notices.
+ */
+static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 {
 	struct ntbring_geom g;
-	u32 gen;
 
 	if (ntbnet_inbuf_limits(priv) ||
 	    ntbnet_geom_for(priv, priv->rec_count, &g) ||
@@ -396,13 +403,33 @@ static void ntbnet_restart(struct ntbnet_priv *priv)
 		return;
 	}
 	priv->rx_geom = g;
-	do {
-		gen = get_random_u32();
-	} while (!gen || gen == priv->gen);
-	priv->gen = gen;
+	if (bump || !priv->gen) {
+		priv->gen = priv->gen ? priv->gen + 1 : get_random_u32();
+		if (!priv->gen)
+			priv->gen = 1;
+	}
 	priv->refused_gen = 0;
 	priv->state = NTBNET_ANNOUNCED;
 	ntbnet_announce(priv);
+}
+
+/* Our own reset while the peer may be attached: new generation. */
+static unsigned long ntbnet_self_reset(struct ntbnet_priv *priv,
+				       const char *why)
+{
+	ntbnet_link_detach(priv, why);
+	ntbnet_restart(priv, true);
+	return 0;
+}
+
+/* The peer restarted or left: keep our announcement, wait for it. */
+static unsigned long ntbnet_peer_reset(struct ntbnet_priv *priv,
+				       const char *why)
+{
+	priv->lstats.peer_resets++;
+	ntbnet_link_detach(priv, why);
+	priv->state = NTBNET_ANNOUNCED;
+	return 0;
 }
 
 /* Peer announcement checks beyond ntbring_hs_decode(). */
@@ -431,10 +458,10 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 	if (READ_ONCE(priv->reset)) {
 		WRITE_ONCE(priv->reset, false);
 		if (priv->state != NTBNET_DOWN)
-			ntbnet_link_detach(priv, "reconfigured");
+			return ntbnet_self_reset(priv, "reconfigured");
 	}
 	if (priv->state == NTBNET_DOWN) {
-		ntbnet_restart(priv);
+		ntbnet_restart(priv, false);
 		if (priv->state == NTBNET_DOWN)
 			return period;
 	}
@@ -455,31 +482,21 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 			ntbnet_refuse(priv, raw, err);
 			return period;
 		}
-		/* Still acknowledging an older generation of ours: wait. */
-		if (hs.peer_gen && hs.peer_gen != priv->gen)
-			return period;
 		ntbnet_attach(priv, &hs);
 		fallthrough;
 	case NTBNET_ATTACHED:
-		if (err != NTBRING_HS_OK || hs.gen != priv->peer.gen) {
-			priv->lstats.peer_resets++;
-			ntbnet_link_detach(priv, "peer restarted");
-			return 0;
-		}
+		if (err != NTBRING_HS_OK || hs.gen != priv->peer.gen)
+			return ntbnet_peer_reset(priv, "peer restarted");
 		if (hs.peer_gen == priv->gen)
 			ntbnet_carrier_up(priv);
 		return period;
 	case NTBNET_UP:
-		if (err == NTBRING_HS_NOT_READY) {
-			ntbnet_link_detach(priv, "peer left");
-			return 0;
-		}
-		if (err != NTBRING_HS_OK || hs.gen != priv->peer.gen ||
-		    hs.peer_gen != priv->gen) {
-			priv->lstats.peer_resets++;
-			ntbnet_link_detach(priv, "peer restarted");
-			return 0;
-		}
+		if (err == NTBRING_HS_NOT_READY)
+			return ntbnet_peer_reset(priv, "peer left");
+		if (err != NTBRING_HS_OK || hs.gen != priv->peer.gen)
+			return ntbnet_peer_reset(priv, "peer restarted");
+		if (hs.peer_gen != priv->gen)
+			return ntbnet_self_reset(priv, "peer attached elsewhere");
 		hb = ntb_spad_read(priv->ntb, NTBNET_SPAD_HB);
 		if (hb != priv->hb_in) {
 			priv->hb_in = hb;
@@ -487,8 +504,7 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 		} else if (time_after(jiffies, priv->hb_time +
 				      msecs_to_jiffies(ntbnet_hb_timeout_ms))) {
 			priv->lstats.hb_timeouts++;
-			ntbnet_link_detach(priv, "peer heartbeat lost");
-			return 0;
+			return ntbnet_self_reset(priv, "peer heartbeat lost");
 		}
 		return period;
 	default:

@@ -20,8 +20,20 @@
  * one file descriptor (SCM_RIGHTS). On connect a client receives: version 0,
  * its ID, -1 with the shm fd, for each other peer that peer's ID once per
  * vector with one eventfd each, then its own ID once per vector with its own
- * eventfds. Later: a peer's ID with an fd per vector when it connects, a
- * peer's ID without fd when it disconnects.
+ * eventfds. Later: a peer's ID with an fd per vector when it connects, and
+ * (only with -a) a peer's ID without fd when it disconnects.
+ *
+ * Why disconnects are not announced by default: QEMU's ivshmem (7.2 and
+ * earlier) frees a peer's eventfd array on a disconnect message and writes
+ * into the freed array when that ID connects again, corrupting its heap
+ * (the surviving VM dies with "malloc_consolidate(): unaligned fastbin
+ * chunk"). QEMU's own server never reuses an ID, so it never hits this; we
+ * must reuse IDs. So each ID slot keeps its eventfds for the server's
+ * lifetime: a client returning into its slot gets the same doorbells
+ * (drained of stale rings), survivors already hold them and are told
+ * nothing. The guest loses nothing: ivshmem never tells it about peers
+ * coming and going; peer loss is detected in shared memory. -a restores
+ * the spec's behaviour for clients that cope with it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,10 +61,12 @@
 #define IVSH_DEFAULT_SIZE	(64ULL << 20)
 #define IVSH_DEFAULT_VECTORS	2
 
+/* One slot per ID; IDs are slot indices. */
 struct ivsh_client {
 	int sock;			/* -1: slot free */
-	int efd[IVSH_MAX_VECTORS];	/* this client's doorbells */
-	bool dead;			/* send failed: drop at next sweep */
+	int efd[IVSH_MAX_VECTORS];	/* the slot's doorbells, -1 if none */
+	uint32_t known;			/* slots whose doorbells sock holds */
+	bool dead;			/* send failed/EOF: drop at next sweep */
 };
 
 struct ivsh_server {
@@ -63,6 +77,7 @@ struct ivsh_server {
 	unsigned int vectors;
 	bool foreground;
 	bool verbose;
+	bool announce_disconnect;
 
 	int listen_fd;
 	int shm_fd;
@@ -93,13 +108,15 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ivshmem-server [-F] [-v] [-S SOCKET] [-l SIZE] [-n VECTORS]\n"
+		"usage: ivshmem-server [-a] [-F] [-v] [-S SOCKET] [-l SIZE] [-n VECTORS]\n"
 		"                      [-m SHMFILE] [-p PIDFILE]\n"
 		"  -S SOCKET  unix socket path (default /tmp/ivshmem_socket)\n"
 		"  -l SIZE    shared memory size, power of two, K/M/G suffix (default 64M)\n"
 		"  -n VECTORS interrupt vectors per client, 1..%d (default %d)\n"
 		"  -m SHMFILE back the memory with this file (default: anonymous memfd)\n"
 		"  -p PIDFILE write the server's pid here\n"
+		"  -a         announce disconnects and give a returning ID new\n"
+		"             eventfds (the spec; QEMU <= 7.2 then crashes, see source)\n"
 		"  -F         stay in the foreground (default: daemonize)\n"
 		"  -v         log every connect, disconnect and message\n"
 		"  -h         this help\n",
@@ -199,20 +216,21 @@ static void client_send(struct ivsh_server *srv, int id, int64_t value, int fd)
 	    fd >= 0 ? " +fd" : "");
 }
 
-/* Tell client @to about peer @id: its doorbells, or its departure. */
-static void announce(struct ivsh_server *srv, int to, int id, bool connected)
+/* Give client @to the doorbells of slot @id, unless it holds them already:
+ * after a peer reconnects into its old slot a survivor still has them.
+ */
+static void announce_peer(struct ivsh_server *srv, int to, int id)
 {
 	unsigned int v;
 
-	if (!connected) {
-		client_send(srv, to, id, -1);
+	if (srv->client[to].known & (1u << id))
 		return;
-	}
 	for (v = 0; v < srv->vectors; v++)
 		client_send(srv, to, id, srv->client[id].efd[v]);
+	srv->client[to].known |= 1u << id;
 }
 
-static void client_release(struct ivsh_server *srv, int id)
+static void slot_close_eventfds(struct ivsh_server *srv, int id)
 {
 	struct ivsh_client *c = &srv->client[id];
 	unsigned int v;
@@ -222,14 +240,26 @@ static void client_release(struct ivsh_server *srv, int id)
 			close(c->efd[v]);
 		c->efd[v] = -1;
 	}
+}
+
+/* The slot's eventfds live as long as the server (see the header comment)
+ * unless disconnects are announced.
+ */
+static void client_release(struct ivsh_server *srv, int id)
+{
+	struct ivsh_client *c = &srv->client[id];
+
 	if (c->sock >= 0)
 		close(c->sock);
 	c->sock = -1;
 	c->dead = false;
+	c->known = 0;
+	if (srv->announce_disconnect)
+		slot_close_eventfds(srv, id);
 }
 
-/* Drop every dead client and tell the survivors; telling them may kill
- * more (a full socket), so sweep until nothing changes.
+/* Drop every dead client; with -a tell the survivors, which may kill more
+ * (a full socket), so sweep until nothing changes.
  */
 static void sweep_dead(struct ivsh_server *srv)
 {
@@ -243,12 +273,42 @@ static void sweep_dead(struct ivsh_server *srv)
 				continue;
 			client_release(srv, id);
 			logmsg("client %d disconnected", id);
-			for (other = 0; other < IVSH_MAX_CLIENTS; other++)
-				if (srv->client[other].sock >= 0)
-					announce(srv, other, id, false);
 			again = true;
+			if (!srv->announce_disconnect)
+				continue;
+			for (other = 0; other < IVSH_MAX_CLIENTS; other++) {
+				if (srv->client[other].sock < 0)
+					continue;
+				client_send(srv, other, id, -1);
+				srv->client[other].known &= ~(1u << id);
+			}
 		}
 	}
+}
+
+/* A reused slot's doorbells may hold rings nobody took while it was
+ * empty; the new client starts without stale interrupts.
+ */
+static int slot_prepare_eventfds(struct ivsh_server *srv, int id)
+{
+	struct ivsh_client *c = &srv->client[id];
+	uint64_t junk;
+	unsigned int v;
+
+	for (v = 0; v < srv->vectors; v++) {
+		if (c->efd[v] >= 0) {
+			while (read(c->efd[v], &junk, sizeof(junk)) > 0)
+				;
+			continue;
+		}
+		c->efd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (c->efd[v] < 0) {
+			logmsg("eventfd: %s", strerror(errno));
+			slot_close_eventfds(srv, id);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void accept_client(struct ivsh_server *srv)
@@ -273,21 +333,13 @@ static void accept_client(struct ivsh_server *srv)
 		return;
 	}
 	c = &srv->client[id];
-	for (v = 0; v < srv->vectors; v++) {
-		c->efd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (c->efd[v] < 0) {
-			logmsg("eventfd: %s", strerror(errno));
-			c->sock = -1;
-			while (v--) {
-				close(c->efd[v]);
-				c->efd[v] = -1;
-			}
-			close(sock);
-			return;
-		}
+	if (slot_prepare_eventfds(srv, id) < 0) {
+		close(sock);
+		return;
 	}
 	c->sock = sock;
 	c->dead = false;
+	c->known = 0;
 
 	client_send(srv, id, IVSH_PROTOCOL_VERSION, -1);
 	client_send(srv, id, id, -1);
@@ -295,8 +347,9 @@ static void accept_client(struct ivsh_server *srv)
 	for (other = 0; other < IVSH_MAX_CLIENTS; other++)
 		if (other != id && srv->client[other].sock >= 0 &&
 		    !srv->client[other].dead)
-			announce(srv, id, other, true);
-	announce(srv, id, id, true);
+			announce_peer(srv, id, other);
+	for (v = 0; v < srv->vectors; v++)
+		client_send(srv, id, id, c->efd[v]);
 	if (c->dead) {
 		/* Gone before the others heard of it: tell nobody. */
 		client_release(srv, id);
@@ -305,7 +358,7 @@ static void accept_client(struct ivsh_server *srv)
 	logmsg("client %d connected", id);
 	for (other = 0; other < IVSH_MAX_CLIENTS; other++)
 		if (other != id && srv->client[other].sock >= 0)
-			announce(srv, other, id, true);
+			announce_peer(srv, other, id);
 	sweep_dead(srv);
 }
 
@@ -495,7 +548,7 @@ int main(int argc, char **argv)
 			srv.client[id].efd[opt] = -1;
 	}
 
-	while ((opt = getopt(argc, argv, "S:l:n:m:p:Fvh")) != -1) {
+	while ((opt = getopt(argc, argv, "S:l:n:m:p:aFvh")) != -1) {
 		switch (opt) {
 		case 'S':
 			sock = optarg;
@@ -523,6 +576,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			pidfile = optarg;
+			break;
+		case 'a':
+			srv.announce_disconnect = true;
 			break;
 		case 'F':
 			srv.foreground = true;
@@ -579,9 +635,11 @@ int main(int argc, char **argv)
 	rc = serve(&srv, &waitmask) < 0 ? 1 : 0;
 	logmsg("exiting");
 
-	for (id = 0; id < IVSH_MAX_CLIENTS; id++)
+	for (id = 0; id < IVSH_MAX_CLIENTS; id++) {
 		if (srv.client[id].sock >= 0)
 			client_release(&srv, id);
+		slot_close_eventfds(&srv, id);
+	}
 	if (srv.pid_path[0])
 		unlink(srv.pid_path);
 out_listener:

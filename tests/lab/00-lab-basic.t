@@ -80,7 +80,10 @@ fi
 [ "$("$NTBLAB" exec b -- hostname)" = node-b ] || fail "b after boot"
 ids=$("$NTBLAB" exec b -- cat /sys/bus/pci/devices/0000:00:10.0/vendor)
 [ "$ids" = 0x1af4 ] || fail "b's port after boot"
-ok "crash b / boot b"
+"$NTBLAB" exec a -- true || fail "a did not survive b's reboot"
+sed -n '/client/p' "$NTBLAB_DIR/server.log" | grep -v -- '->' | tail -n 4
+grep -q "client 1 connected" "$NTBLAB_DIR/server.log" || fail "b not client 1"
+ok "crash b / boot b; a survives, b is ID 1 again"
 "$NTBLAB" log b | grep -q "node b ready" || fail "ntblab log b"
 "$NTBLAB" status
 

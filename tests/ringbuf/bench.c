@@ -14,7 +14,10 @@
  * copies into an skb. Both poll; indices are published once per batch.
  * The baseline is one thread doing memcpy() of the same frame sizes into
  * a region of the ring's size. Each point is run -k times, alternating
- * ring and memcpy, and the median is reported with the spread.
+ * ring and memcpy, and the median is reported with the spread. "cpu%" is
+ * the CPU share the two ring threads got (median); runs below -m (0.85)
+ * are retried and counted under "drop": on a shared machine they measure
+ * the neighbours.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +41,7 @@ static struct ntbring_geom geom = {
 };
 static double secs = 0.5;
 static int runs = 3;
+static double min_share = 0.85;
 
 struct run {
 	struct ntbring_tx tx;
@@ -243,40 +247,52 @@ static void table(const uint32_t *sizes, int nsizes)
 	printf("rec_size %u, rec_count %u (%zu KiB ring), %d runs x %.2f s "
 	       "per point; median [min..max]\n", geom.rec_size,
 	       geom.rec_count, area / 1024, runs, secs);
-	printf("%8s %22s %20s %12s %18s %6s\n", "frame B", "ring Mframes/s",
-	       "ring GB/s", "memcpy GB/s", "ring/memcpy", "cpu%");
+	printf("%8s %22s %20s %12s %18s %6s %4s\n", "frame B",
+	       "ring Mframes/s", "ring GB/s", "memcpy GB/s", "ring/memcpy",
+	       "cpu%", "drop");
 	for (int s = 0; s < nsizes; s++) {
 		uint32_t size = sizes[s];
+		double lo, hi, rm, mm, qm;
+		int n, k, tries, dropped;
 
 		if (size > geom.max_len ||
 		    ntbring_nrec(geom.rec_size, size) > geom.rec_count / 2)
 			continue;
-		for (int k = 0; k < runs; k++) {
-			ring[k] = run_ring(size, src, dst, &share[k]);
-			mc[k] = run_memcpy(size, src, region, area);
-			ratio[k] = ring[k] / mc[k];
+		/*
+		 * A run in which either thread was off its CPU for more than
+		 * min_share of the time measured the other tenants of the
+		 * machine, not the ring: retry it, up to four times as many
+		 * attempts (the last one is kept whatever it measured), and
+		 * say how many were dropped.
+		 */
+		n = 0;
+		tries = 0;
+		while (n < runs && tries < 4 * runs) {
+			tries++;
+			ring[n] = run_ring(size, src, dst, &share[n]);
+			if (share[n] < min_share && tries < 4 * runs &&
+			    !(tries + runs - n > 4 * runs))
+				continue;
+			mc[n] = run_memcpy(size, src, region, area);
+			ratio[n] = ring[n] / mc[n];
+			n++;
 		}
-		{
-			double lo = ring[0], hi = ring[0], rlo, rhi;
-			double rm, mm, qm;
-			int k;
-
-			for (k = 1; k < runs; k++) {
-				lo = ring[k] < lo ? ring[k] : lo;
-				hi = ring[k] > hi ? ring[k] : hi;
-			}
-			rm = median(ring, runs);
-			mm = median(mc, runs);
-			qm = median(ratio, runs);
-			rlo = ratio[0];
-			rhi = ratio[runs - 1];
-			printf("%8u %7.2f [%5.2f..%5.2f] %6.2f [%5.2f..%5.2f]"
-			       " %12.2f %6.2f [%4.2f..%4.2f] %5.0f\n", size,
-			       rm / 1e6, lo / 1e6, hi / 1e6, rm * size / 1e9,
-			       lo * size / 1e9, hi * size / 1e9,
-			       mm * size / 1e9, qm, rlo, rhi,
-			       100 * median(share, runs));
+		dropped = tries - n;
+		lo = ring[0];
+		hi = ring[0];
+		for (k = 1; k < n; k++) {
+			lo = ring[k] < lo ? ring[k] : lo;
+			hi = ring[k] > hi ? ring[k] : hi;
 		}
+		rm = median(ring, n);
+		mm = median(mc, n);
+		qm = median(ratio, n);	/* sorts ratio[] */
+		printf("%8u %7.2f [%5.2f..%5.2f] %6.2f [%5.2f..%5.2f]"
+		       " %12.2f %6.2f [%4.2f..%4.2f] %5.0f %4d\n", size,
+		       rm / 1e6, lo / 1e6, hi / 1e6, rm * size / 1e9,
+		       lo * size / 1e9, hi * size / 1e9, mm * size / 1e9,
+		       qm, ratio[0], ratio[n - 1], 100 * median(share, n),
+		       dropped);
 		fflush(stdout);
 	}
 	free(src);
@@ -293,16 +309,18 @@ int main(int argc, char **argv)
 	bool sweep = false;
 	int c;
 
-	while ((c = getopt(argc, argv, "r:c:t:k:S")) != -1) {
+	while ((c = getopt(argc, argv, "r:c:t:k:m:S")) != -1) {
 		switch (c) {
 		case 'r': geom.rec_size = strtoul(optarg, NULL, 0); break;
 		case 'c': geom.rec_count = strtoul(optarg, NULL, 0); break;
 		case 't': secs = atof(optarg); break;
 		case 'k': runs = atoi(optarg); break;
+		case 'm': min_share = atof(optarg); break;
 		case 'S': sweep = true; break;
 		default:
 			fprintf(stderr, "usage: %s [-r rec_size] [-c count] "
-				"[-t secs] [-k runs] [-S]\n", argv[0]);
+				"[-t secs] [-k runs] [-m min_cpu_share] [-S]\n",
+				argv[0]);
 			return 2;
 		}
 	}

@@ -75,9 +75,9 @@ endif
 
 modules: upstream-ntb
 	$(MAKE) -C $(KDIR) M=$(ROOT) KBUILD_EXTRA_SYMBOLS="$(NTB_SYMVERS)" modules
-	rm -rf $(MODDIR) && mkdir -p $(MODDIR)
-	find $(ROOT) -path $(BUILD) -prune -o -name '*.ko' -print | xargs -r cp -t $(MODDIR)
-	[ "$(KERNEL_HAS_NTB)" = y ] || cp $(UPSTREAM)/*.ko $(MODDIR)/
+	mkdir -p $(MODDIR)
+	find $(ROOT) -path $(BUILD) -prune -o -name '*.ko' -print | xargs -r cp -f -t $(MODDIR)
+	[ "$(KERNEL_HAS_NTB)" = y ] || cp -f $(UPSTREAM)/*.ko $(MODDIR)/
 	@echo "modules for $(KVER) in $(MODDIR):"; ls $(MODDIR)
 
 # sparse + W=1 over our modules (the upstream ones are not ours to lint)

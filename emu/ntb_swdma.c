@@ -335,36 +335,30 @@ static int swdma_pick_node(void)
 	return nid;
 }
 
-static int __init swdma_init(void)
+static int swdma_probe(struct platform_device *pdev)
 {
 	struct dma_device *dma;
 	unsigned int i;
 	int rc;
 
-	if (!channels || channels > 16)
-		return -EINVAL;
 	swdma = kzalloc(sizeof(*swdma), GFP_KERNEL);
 	if (!swdma)
 		return -ENOMEM;
 	mutex_init(&swdma->map_lock);
+	swdma->pdev = pdev;
 	swdma->nr = channels;
 	swdma->chans = kcalloc(channels, sizeof(*swdma->chans), GFP_KERNEL);
 	if (!swdma->chans) {
 		rc = -ENOMEM;
 		goto err_free;
 	}
-	swdma->pdev = platform_device_register_simple(DRV_NAME, -1, NULL, 0);
-	if (IS_ERR(swdma->pdev)) {
-		rc = PTR_ERR(swdma->pdev);
-		goto err_chans;
-	}
-	rc = dma_coerce_mask_and_coherent(&swdma->pdev->dev, DMA_BIT_MASK(64));
+	rc = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (rc)
-		goto err_pdev;
-	set_dev_node(&swdma->pdev->dev, swdma_pick_node());
+		goto err_chans;
+	set_dev_node(&pdev->dev, swdma_pick_node());
 
 	dma = &swdma->dma;
-	dma->dev = &swdma->pdev->dev;
+	dma->dev = &pdev->dev;
 	INIT_LIST_HEAD(&dma->channels);
 	dma_cap_set(DMA_MEMCPY, dma->cap_mask);
 	dma_cap_set(DMA_PRIVATE, dma->cap_mask);
@@ -392,22 +386,20 @@ static int __init swdma_init(void)
 	}
 	rc = dma_async_device_register(dma);
 	if (rc)
-		goto err_pdev;
+		goto err_chans;
 	dev_info(dma->dev, "software DMA_MEMCPY engine, %u channels, node %d\n",
 		 channels, dev_to_node(dma->dev));
 	return 0;
 
-err_pdev:
-	platform_device_unregister(swdma->pdev);
 err_chans:
 	kfree(swdma->chans);
 err_free:
 	kfree(swdma);
+	swdma = NULL;
 	return rc;
 }
-module_init(swdma_init);
 
-static void __exit swdma_exit(void)
+static int swdma_remove(struct platform_device *pdev)
 {
 	unsigned int i;
 
@@ -416,9 +408,49 @@ static void __exit swdma_exit(void)
 		cancel_work_sync(&swdma->chans[i].work);
 	for (i = 0; i < swdma->nr_maps; i++)
 		memunmap(swdma->maps[i].virt);
-	platform_device_unregister(swdma->pdev);
 	kfree(swdma->chans);
 	kfree(swdma);
+	swdma = NULL;
+	return 0;
+}
+
+/* dmaengine wants a bound driver (it takes the driver's module owner) */
+static struct platform_driver swdma_driver = {
+	.driver.name	= DRV_NAME,
+	.probe		= swdma_probe,
+	.remove		= swdma_remove,
+};
+
+static struct platform_device *swdma_pdev;
+
+static int __init swdma_init(void)
+{
+	int rc;
+
+	if (!channels || channels > 16)
+		return -EINVAL;
+	rc = platform_driver_register(&swdma_driver);
+	if (rc)
+		return rc;
+	swdma_pdev = platform_device_register_simple(DRV_NAME, -1, NULL, 0);
+	if (IS_ERR(swdma_pdev)) {
+		platform_driver_unregister(&swdma_driver);
+		return PTR_ERR(swdma_pdev);
+	}
+	if (!swdma) {
+		/* probe failed; its error is in the log */
+		platform_device_unregister(swdma_pdev);
+		platform_driver_unregister(&swdma_driver);
+		return -ENODEV;
+	}
+	return 0;
+}
+module_init(swdma_init);
+
+static void __exit swdma_exit(void)
+{
+	platform_device_unregister(swdma_pdev);
+	platform_driver_unregister(&swdma_driver);
 }
 module_exit(swdma_exit);
 

@@ -8,6 +8,7 @@
  *   ivshmem-server -F -v -S /tmp/ivsh.sock            # 64 MiB memfd, 2 vectors
  *   ivshmem-server -S /tmp/ivsh.sock -l 16M -n 4 -p /tmp/ivsh.pid   # daemon
  *   ivshmem-server -F -S /tmp/ivsh.sock -m /dev/shm/ntb   # shm in a file
+ *   ivshmem-server -F -a -S /tmp/ivsh.sock    # announce disconnects (spec)
  *   qemu-system-x86_64 ... -chardev socket,id=ivsh0,path=/tmp/ivsh.sock \
  *       -device ivshmem-doorbell,chardev=ivsh0,vectors=2
  *

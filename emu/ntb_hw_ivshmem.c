@@ -502,7 +502,13 @@ static int ntbe_link_enable(struct ntb_dev *ntb, enum ntb_speed max_speed,
 
 	nd->flags |= NTBE_F_LINK_EN;
 	ntbe_publish_flags(nd);
-	mod_delayed_work(system_wq, &nd->link_work, 0);
+	/* Like link training, the link comes up some time after the enable,
+	 * never inside it: upstream ntb_transport's probe checks the link right
+	 * after enabling it and schedules a cleanup that cancels its link work
+	 * if the up event has already arrived.
+	 */
+	mod_delayed_work(system_wq, &nd->link_work,
+			 msecs_to_jiffies(link_poll_ms));
 	return 0;
 }
 

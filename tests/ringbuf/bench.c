@@ -6,6 +6,7 @@
  *   make bench-ring                          # default geometry, table
  *   build/ringbuf/bench -k 5 -t 1            # 5 runs of 1 s per point
  *   build/ringbuf/bench -r 128 -c 8192       # another geometry
+ *   build/ringbuf/bench -f 1500 -k 9         # one frame size
  *   build/ringbuf/bench -S                   # record-size sweep, 2 MiB
  *
  * The producer thread (CPU 0) copies each frame from a source buffer into
@@ -307,19 +308,22 @@ int main(int argc, char **argv)
 	};
 	static const uint32_t sweep_sizes[] = { 64, 256, 1500, 9000, 65536 };
 	bool sweep = false;
+	uint32_t one = 0;
 	int c;
 
-	while ((c = getopt(argc, argv, "r:c:t:k:m:S")) != -1) {
+	while ((c = getopt(argc, argv, "r:c:t:k:m:f:S")) != -1) {
 		switch (c) {
 		case 'r': geom.rec_size = strtoul(optarg, NULL, 0); break;
 		case 'c': geom.rec_count = strtoul(optarg, NULL, 0); break;
 		case 't': secs = atof(optarg); break;
 		case 'k': runs = atoi(optarg); break;
 		case 'm': min_share = atof(optarg); break;
+		case 'f': one = strtoul(optarg, NULL, 0); break;
 		case 'S': sweep = true; break;
 		default:
 			fprintf(stderr, "usage: %s [-r rec_size] [-c count] "
-				"[-t secs] [-k runs] [-m min_cpu_share] [-S]\n",
+				"[-t secs] [-k runs] [-m min_cpu_share] "
+				"[-f frame_size] [-S]\n",
 				argv[0]);
 			return 2;
 		}
@@ -333,7 +337,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bad geometry\n");
 			return 2;
 		}
-		table(sizes, sizeof(sizes) / sizeof(sizes[0]));
+		if (one)
+			table(&one, 1);
+		else
+			table(sizes, sizeof(sizes) / sizeof(sizes[0]));
 		return 0;
 	}
 	/* Same 2 MiB of records for every record size. */

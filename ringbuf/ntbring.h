@@ -61,8 +61,8 @@
 #define NTBRING_MAX_LEN_LIMIT	262144u
 
 /* Defaults, chosen from bench-ring measurements (docs/protocol.md). */
-#define NTBRING_REC_SIZE_DEFAULT	128u
-#define NTBRING_REC_COUNT_DEFAULT	32768u
+#define NTBRING_REC_SIZE_DEFAULT	256u
+#define NTBRING_REC_COUNT_DEFAULT	16384u
 
 #define NTBRING_CACHELINE	64u
 #define NTBRING_LINE_SLOT	128u	/* two lines: no adjacent-line sharing */

@@ -26,7 +26,9 @@
  *   handshake  ntbring_hs_encode(), ntbring_hs_decode()
  *
  * How a driver uses it (each struct is used by one context at a time; the
- * driver serialises, e.g. tx under the queue lock, rx in NAPI):
+ * driver serialises, e.g. tx under the queue lock, rx in NAPI, and keeps
+ * the tx and rx structs in separate cache lines: they run on different
+ * CPUs, and false sharing between them costs as much as the ring):
  *
  *   tx, CPU copy:  reserve, write (once per fragment), commit; at the end
  *                  of a batch (!netdev_xmit_more()) publish, and ring the

@@ -27,6 +27,10 @@ lab_up() {
 	command -v qemu-system-x86_64 >/dev/null ||
 		{ echo "qemu-system-x86 not installed"; exit 77; }
 	[ -e "$ROOT/build/modules" ] || fail "modules not built (make modules)"
+	# One lab at a time on this machine (2 cores): tests that run in
+	# parallel, from different checkouts too, queue here.
+	exec 9>>/tmp/ntbnet-lab.lock
+	flock 9
 	lab_down
 	trap 'lab_dump_on_fail $?; lab_down' EXIT
 	"$NTBLAB" up "$@" || fail "ntblab up $*"

@@ -6,9 +6,9 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 make -s -C "$ROOT" ringbuf-tests
 B=$ROOT/build/ringbuf
-out=$("$B/fuzz-asan" 100000) || { echo "$out"; echo "FAIL: fuzz-asan"; exit 1; }
+out=$("$B/fuzz-asan" 50000) || { echo "$out"; echo "FAIL: fuzz-asan"; exit 1; }
 echo "$out"
-echo "$out" | grep -q '^fuzz: 100000 inputs ok$' || { echo "FAIL: fuzz-asan"; exit 1; }
+echo "$out" | grep -q '^fuzz: 50000 inputs ok$' || { echo "FAIL: fuzz-asan"; exit 1; }
 if [ ! -x "$B/fuzz" ]; then
 	echo "libFuzzer part skipped: clang with -fsanitize=fuzzer not available"
 	exit 0

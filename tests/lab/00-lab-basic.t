@@ -46,6 +46,28 @@ wait $slow || fail "slow exec failed"
 [ "$(cat "$NTBLAB_DIR/slow.out")" = slow-done ] || fail "slow exec output"
 ok "concurrent execs"
 
+# Many at once, on both nodes.
+pids=()
+for i in 1 2 3 4 5 6; do
+	n=$([ $((i % 2)) -eq 0 ] && echo a || echo b)
+	"$NTBLAB" exec $n -- sh -c "echo $i; exit $i" >"$NTBLAB_DIR/par.$i" &
+	pids+=($!)
+done
+for i in 1 2 3 4 5 6; do
+	rc=0; wait "${pids[$((i - 1))]}" || rc=$?
+	[ $rc -eq $i ] && [ "$(cat "$NTBLAB_DIR/par.$i")" = $i ] || fail "parallel exec $i: rc $rc"
+done
+ok "6 parallel execs, each with its own output and status"
+
+# stdin with -i; a missing command is 127.
+[ "$(echo hello | "$NTBLAB" exec -i b -- tr a-z A-Z)" = HELLO ] || fail "exec -i"
+rc=0; "$NTBLAB" exec b -- /no/such/command 2>/dev/null || rc=$?
+[ $rc -eq 127 ] || fail "missing command: rc $rc, want 127"
+rc=0; "$NTBLAB" exec -t 2 b -- sleep 30 2>/dev/null || rc=$?
+[ $rc -eq 124 ] || fail "exec -t: rc $rc, want 124"
+! "$NTBLAB" exec b -- pgrep -x sleep >/dev/null || fail "timed-out command still runs"
+ok "exec -i, missing command (127), exec -t (124, command killed)"
+
 # Binary-safe output.
 sum_in=$("$NTBLAB" exec a -- sh -c 'head -c 100000 /dev/urandom > /tmp/r; md5sum < /tmp/r')
 sum_out=$("$NTBLAB" exec a -- cat /tmp/r | md5sum)

@@ -10,6 +10,9 @@ command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86 not installe
 
 fail() { echo "FAIL: $*"; exit 1; }
 ok() { echo "ok: $*"; }
+# One lab at a time on this machine: queue with the other lab tests.
+exec 9>>/tmp/ntbnet-lab.lock
+flock 9
 cleanup() { "$NTBLAB" down || true; }
 trap cleanup EXIT
 "$NTBLAB" down

@@ -73,12 +73,16 @@ ifindex_a=$(x a -- cat /sys/class/net/ntb0/ifindex)
 ok "lab up, ping"
 
 # --- crash b + boot b during iperf3 from a
+rx_grew() { [ "$(x b -- cat /sys/class/net/ntb0/statistics/rx_bytes)" -gt "$1" ]; }
+down0=$(stat_of a link_link_down)
+rx0=$(x b -- cat /sys/class/net/ntb0/statistics/rx_bytes)
 x a -- iperf3 -c $B -t 60 >/dev/null 2>&1 &
 bg=$!
-sleep 2
+wait_for 10 rx_grew $((rx0 + 50000000)) || fail "iperf3 a -> b moves no data"
 "$NTBLAB" crash b
 wait_for 3 no_carrier a || fail "a keeps carrier after b crashed"
-ok "b crashed: a's carrier down"
+[ "$(stat_of a link_link_down)" -gt "$down0" ] || fail "link_down not counted on a"
+ok "b crashed during iperf3: a's carrier down, counted"
 "$NTBLAB" boot b >/dev/null ||
 	fail "boot b$(grep -h -m1 -i -E "malloc|corrupt|abort" "$NTBLAB_DIR/a.qemu.log" 2>/dev/null | sed 's/^/ (node a QEMU: /;s/$/)/')"
 wait_for 5 carrier a || fail "carrier not back on a after b booted"
@@ -89,7 +93,8 @@ x a -- pkill -x iperf3 || true
 [ "$(x a -- cat /sys/class/net/ntb0/ifindex)" = "$ifindex_a" ] || fail "a's interface re-created"
 x a -- ip -o addr show dev ntb0 | grep -q "$A/24" || fail "a lost its address"
 x b -- iperf3 -s -D >/dev/null
-sleep 0.5
+listens() { x b -- sh -c 'ss -ltn | grep -q ":5201 "'; }
+wait_for 5 listens || fail "iperf3 server on b does not listen"
 r=$(iperf a $B -t 3) || fail "iperf3 after b rebooted"
 ok "crash b + boot b: a survived, same interface and address, TCP resumes ($r)"
 

@@ -49,6 +49,11 @@ module_param(poll_us, uint, 0444);
 MODULE_PARM_DESC(poll_us,
 		 "Doorbell poll period in us without MSI-X (ivshmem-plain) (default 200)");
 
+static unsigned int mw_count = 1;
+module_param(mw_count, uint, 0444);
+MODULE_PARM_DESC(mw_count,
+		 "Memory windows per port, 1 or 2; with 2 both alias the one inbound region (ntb_perf picks its window by port index) (default 1)");
+
 static bool use_msix = true;
 module_param(use_msix, bool, 0444);
 MODULE_PARM_DESC(use_msix,
@@ -402,7 +407,7 @@ static int ntbe_peer_spad_write(struct ntb_dev *ntb, int pidx, int sidx,
 
 static int ntbe_mw_count(struct ntb_dev *ntb, int pidx)
 {
-	return pidx == NTB_DEF_PEER_IDX ? 1 : 0;
+	return pidx == NTB_DEF_PEER_IDX ? mw_count : 0;
 }
 
 static int ntbe_mw_get_align(struct ntb_dev *ntb, int pidx, int widx,
@@ -412,7 +417,7 @@ static int ntbe_mw_get_align(struct ntb_dev *ntb, int pidx, int widx,
 {
 	struct ntbe_dev *nd = ntb_ndev(ntb);
 
-	if (pidx != NTB_DEF_PEER_IDX || widx != 0)
+	if (pidx != NTB_DEF_PEER_IDX || widx < 0 || widx >= mw_count)
 		return -EINVAL;
 	if (addr_align)
 		*addr_align = PAGE_SIZE;
@@ -428,7 +433,7 @@ static int ntbe_mw_set_trans(struct ntb_dev *ntb, int pidx, int widx,
 {
 	struct ntbe_dev *nd = ntb_ndev(ntb);
 
-	if (pidx != NTB_DEF_PEER_IDX || widx != 0)
+	if (pidx != NTB_DEF_PEER_IDX || widx < 0 || widx >= mw_count)
 		return -EINVAL;
 	if (addr != nd->in_dma || !size || size > nd->win_size) {
 		dev_err(&nd->pdev->dev,
@@ -445,7 +450,7 @@ static int ntbe_mw_clear_trans(struct ntb_dev *ntb, int pidx, int widx)
 {
 	struct ntbe_dev *nd = ntb_ndev(ntb);
 
-	if (pidx != NTB_DEF_PEER_IDX || widx != 0)
+	if (pidx != NTB_DEF_PEER_IDX || widx < 0 || widx >= mw_count)
 		return -EINVAL;
 	nd->xlat_addr = 0;
 	nd->xlat_size = 0;
@@ -454,7 +459,7 @@ static int ntbe_mw_clear_trans(struct ntb_dev *ntb, int pidx, int widx)
 
 static int ntbe_peer_mw_count(struct ntb_dev *ntb)
 {
-	return 1;
+	return mw_count;
 }
 
 static int ntbe_peer_mw_get_addr(struct ntb_dev *ntb, int widx,
@@ -462,7 +467,7 @@ static int ntbe_peer_mw_get_addr(struct ntb_dev *ntb, int widx,
 {
 	struct ntbe_dev *nd = ntb_ndev(ntb);
 
-	if (widx != 0)
+	if (widx < 0 || widx >= mw_count)
 		return -EINVAL;
 	if (base)
 		*base = nd->out_phys;
@@ -1051,8 +1056,9 @@ static int __init ntbe_init(void)
 {
 	int rc;
 
-	if (!link_poll_ms || !poll_us || peer_timeout_ms < 2 * link_poll_ms) {
-		pr_err(DRV_NAME ": need link_poll_ms > 0, poll_us > 0, peer_timeout_ms >= 2 * link_poll_ms\n");
+	if (!link_poll_ms || !poll_us || peer_timeout_ms < 2 * link_poll_ms ||
+	    mw_count < 1 || mw_count > 2) {
+		pr_err(DRV_NAME ": need link_poll_ms > 0, poll_us > 0, peer_timeout_ms >= 2 * link_poll_ms, mw_count 1 or 2\n");
 		return -EINVAL;
 	}
 	if (debugfs_initialized())

@@ -97,6 +97,9 @@ done
 unload ntb_pingpong
 
 # --- ntb_perf, CPU copy then the software DMA engine -----------------------
+# ntb_perf uses outbound window <its port index>: it needs two windows
+unload ntb_hw_ivshmem
+load ntb_hw_ivshmem mw_count=2
 load ntb_swdma
 mkdir -p "$ROOT/build/results"
 for dma in N Y; do

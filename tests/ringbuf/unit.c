@@ -240,7 +240,7 @@ static void t_wrap(void)
 	CHECK(fr.p[1] != NULL);
 	CHECK_EQ(fr.n[0], 120);
 	CHECK_EQ(fr.n[1], 180);
-	CHECK_EQ(fr.p[1], f.wb + NTBRING_OFF_RECS);
+	CHECK_EQ((uintptr_t)fr.p[1], (uintptr_t)(f.wb + NTBRING_OFF_RECS));
 	CHECK_EQ(rt_verify(fr.p[0], 4, 120), 120);
 	{
 		uint8_t buf[300];

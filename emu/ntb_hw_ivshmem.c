@@ -89,6 +89,7 @@ struct ntbe_dev {
 	u64 db_mask;
 	u64 peer_db_set;
 	struct tasklet_struct db_tasklet;
+	unsigned long db_kicked;	/* bit 0: link poll requested */
 	struct hrtimer poll_timer;
 	struct hrtimer delay_timer;
 
@@ -117,8 +118,6 @@ struct ntbe_dev {
 	u64 n_link_down;
 	u64 n_corrupt;
 };
-
-#define NTBE_F_FORCED_DOWN	BIT(3)	/* fault injection: link held down */
 
 static struct dentry *ntbe_dbgfs_root;
 
@@ -170,11 +169,22 @@ static void ntbe_db_check(struct ntbe_dev *nd)
 	u64 pending;
 	unsigned long fl;
 
+	/* A doorbell can overtake our link poll (the peer saw the link first):
+	 * evaluate the link now and deliver once clients see it up, as
+	 * clients drop commands that arrive while their link is down.
+	 */
 	spin_lock_irqsave(&nd->db_lock, fl);
 	pending = ntbe_db_pending(nd) & ~nd->db_mask;
 	spin_unlock_irqrestore(&nd->db_lock, fl);
-	if (pending)
-		ntb_db_event(&nd->ntb, 0);
+	if (!pending)
+		return;
+	if (!READ_ONCE(nd->link_up)) {
+		/* once per link poll, not once per doorbell */
+		if (!test_and_set_bit(0, &nd->db_kicked))
+			mod_delayed_work(system_wq, &nd->link_work, 0);
+		return;
+	}
+	ntb_db_event(&nd->ntb, 0);
 }
 
 static void ntbe_db_tasklet(struct tasklet_struct *t)
@@ -534,6 +544,7 @@ static void ntbe_link_work(struct work_struct *work)
 	u32 pmagic, pboot, phb, pflags;
 	bool alive, up, restarted = false;
 
+	clear_bit(0, &nd->db_kicked);
 	port_wr32(&nd->self->heartbeat, ++nd->heartbeat);
 	ntbe_publish_flags(nd);
 
@@ -549,9 +560,15 @@ static void ntbe_link_work(struct work_struct *work)
 		nd->peer_seen = true;
 		nd->peer_boot_id = pboot;
 		nd->peer_hb = phb;
-		/* alive only once the heartbeat is seen moving */
-		nd->peer_hb_time = jiffies -
-			msecs_to_jiffies(peer_timeout_ms) - 1;
+		/* alive once the heartbeat is seen moving, or at once if the
+		 * peer reports the link up with this incarnation of us
+		 */
+		if ((pflags & NTBE_F_LINK_UP) &&
+		    port_rd32(&nd->peer->up_with) == nd->boot_id)
+			nd->peer_hb_time = jiffies;
+		else
+			nd->peer_hb_time = jiffies -
+				msecs_to_jiffies(peer_timeout_ms) - 1;
 	} else if (phb != nd->peer_hb) {
 		nd->peer_hb = phb;
 		nd->peer_hb_time = jiffies;
@@ -564,7 +581,9 @@ static void ntbe_link_work(struct work_struct *work)
 	     (pflags & NTBE_F_LINK_EN) && !(pflags & NTBE_F_FORCED_DOWN);
 
 	if (nd->link_up && (restarted || !up)) {
-		nd->link_up = false;
+		WRITE_ONCE(nd->link_up, false);
+		nd->flags &= ~NTBE_F_LINK_UP;
+		ntbe_publish_flags(nd);
 		nd->n_link_down++;
 		dev_info(&nd->pdev->dev, "link down (%s)\n",
 			 restarted ? "peer restarted" :
@@ -573,16 +592,20 @@ static void ntbe_link_work(struct work_struct *work)
 		ntb_link_event(&nd->ntb);
 	}
 	if (!nd->link_up && up) {
-		nd->link_up = true;
+		port_wr32(&nd->self->up_with, nd->peer_boot_id);
+		nd->flags |= NTBE_F_LINK_UP;
+		ntbe_publish_flags(nd);
+		WRITE_ONCE(nd->link_up, true);
 		nd->n_link_up++;
 		dev_info(&nd->pdev->dev, "link up (port %d, peer id %u)\n",
 			 nd->port, port_rd32(&nd->peer->ivpos));
 		ntb_link_event(&nd->ntb);
-	}
-
-	/* Doorbells are polled without interrupts. */
-	if (!nd->irq)
+		/* doorbells that arrived before the link came up */
 		ntbe_db_check(nd);
+	} else if (!nd->irq && nd->link_up) {
+		/* Doorbells are polled without interrupts. */
+		ntbe_db_check(nd);
+	}
 
 	queue_delayed_work(system_wq, &nd->link_work,
 			   msecs_to_jiffies(link_poll_ms));

@@ -48,6 +48,8 @@
 #define NTBE_F_PRESENT		BIT(0)	/* a driver is bound to the port */
 #define NTBE_F_LINK_EN		BIT(1)	/* a client called ntb_link_enable */
 #define NTBE_F_IVPOS_VALID	BIT(2)	/* ivpos can receive doorbells */
+#define NTBE_F_FORCED_DOWN	BIT(3)	/* fault injection: link held down */
+#define NTBE_F_LINK_UP		BIT(4)	/* owner reports link up, see up_with */
 
 /**
  * struct ntbe_global - first page of the shared memory
@@ -73,6 +75,11 @@ struct ntbe_global {
  * @flags:	NTBE_F_*. Written by the owner.
  * @ivpos:	the owner's ivshmem-doorbell peer id, target of doorbell
  *		interrupts. Written by the owner.
+ * @up_with:	with NTBE_F_LINK_UP: the boot_id of the peer the owner
+ *		reports the link up with. A port that finds itself named
+ *		there knows the owner is alive without waiting for a
+ *		heartbeat to move, so both ends come up within one poll.
+ *		Written by the owner.
  * @claim:	plain-ivshmem only: nonce of the probe claiming the port
  *		(Fischer's timed mutual exclusion). Written by claimers.
  * @db_set:	doorbell bits rung by the PEER, as toggles: a bit is pending
@@ -89,7 +96,7 @@ struct ntbe_port {
 	__le32 heartbeat;
 	__le32 flags;
 	__le32 ivpos;
-	__le32 rsvd0;
+	__le32 up_with;
 	__le64 claim;
 	u8 pad0[64 - 32];
 	__le64 db_set;

@@ -103,7 +103,7 @@ load ntb_hw_ivshmem mw_count=2
 load ntb_swdma
 mkdir -p "$ROOT/build/results"
 for dma in N Y; do
-	load ntb_perf use_dma=$dma total_order=26
+	load ntb_perf use_dma=$dma total_order=26 max_mw_size=2097152
 	F=/sys/kernel/debug/ntb_perf
 	wait_until 10 "ntb_perf link on a" on_q a "grep -q 'Link status.*up' $F/$DEV_a/info"
 	out=$(on_q a "echo 0 > $F/$DEV_a/run; cat $F/$DEV_a/run")

@@ -5,7 +5,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 make -s -C "$ROOT" "$ROOT/build/linux-src/.extracted" >/dev/null
 cp=$ROOT/build/linux-src/scripts/checkpatch.pl
-files=$(cd "$ROOT" && find emu ntb_netdev dma -name '*.[ch]' ! -name '*.mod.c' \
+files=$(cd "$ROOT" && find emu ntb_netdev dma ringbuf -name '*.[ch]' ! -name '*.mod.c' \
 	! -name 'ivshmem-server*' 2>/dev/null | sort)
 [ -n "$files" ] || { echo "no kernel sources"; exit 77; }
 cd "$ROOT"

@@ -45,19 +45,22 @@ lab_dump_on_fail() {
 	done
 }
 
+# `ip netns exec` (single topology) mounts a fresh /sys without debugfs
+LAB_PRE='mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null; '
+
 # on NODE CMD... : run a shell command line on a node; fail the test if it
 # fails. Output is relayed.
 on() {
 	local n=$1
 	shift
-	"$NTBLAB" exec "$n" -- sh -c "$*" || fail "on $n: $*"
+	"$NTBLAB" exec "$n" -- sh -c "$LAB_PRE$*" || fail "on $n: $*"
 }
 
 # on_q NODE CMD... : the same, exit status returned, no failure.
 on_q() {
 	local n=$1
 	shift
-	"$NTBLAB" exec "$n" -- sh -c "$*"
+	"$NTBLAB" exec "$n" -- sh -c "$LAB_PRE$*"
 }
 
 # wait_until SECONDS WHAT CMD... : poll CMD until it succeeds, bounded.

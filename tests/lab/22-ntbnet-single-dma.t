@@ -1,0 +1,172 @@
+#!/bin/bash
+# ntbnet on the single topology (one VM, two NTB ports, nodes a and b are
+# network namespaces), then the copy engine, all in one lab boot:
+#   - ping both ways, TCP each way and bidirectional, UDP with zero loss;
+#   - without a DMA channel every frame is copied by the CPU;
+#   - with ntb_swdma loaded first, large frames go through the engine and
+#     small ones (below dma_copybreak) through the CPU;
+#   - with ntb_swdma failing every Nth transfer, the failed frames are
+#     copied again by the CPU: counted, and a file crosses intact;
+#   - ntbnet unloads while the engine is busy and gives its channels back.
+# Any WARNING/BUG/Oops/refcount in the kernel log fails the test.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lab/lib.sh"
+KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
+[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "ntbnet.ko not built"; exit 77; }
+
+A=198.18.0.1
+B=198.18.0.2
+SWDMA=/sys/module/ntb_swdma/parameters
+
+# The node's ntbnet interface (ntb0 in netns a, ntb1 in b: one kernel).
+ifname() {
+	"$NTBLAB" exec "$1" -- sh -c 'cd /sys/class/net && ls -d ntb*' | head -n 1
+}
+# In the VM's root namespace (module loads, interface moves).
+root() { on a "nsenter -t 1 -n -m -- sh -c '$*'"; }
+stat_of() {	# node counter
+	"$NTBLAB" exec "$1" -- ethtool -S "$(ifname "$1")" | awk -v k="$2:" '$1 == k { print $2 }'
+}
+pings() { on_q "$1" "ping -c 1 -W 1 $2 >/dev/null"; }
+# iperf NODE ARGS...: iperf3 client; prints Gbit/s, fails unless data moved.
+iperf() {
+	local n=$1 out
+	shift
+	out=$("$NTBLAB" exec "$n" -- iperf3 -c "$@" -J) || { echo "$out" | tail -5; return 1; }
+	echo "$out" | python3 -c '
+import json, sys
+e = json.load(sys.stdin)["end"]
+s = e.get("sum_received") or e.get("sum")
+print("%.2f Gbit/s" % (s["bits_per_second"] / 1e9))
+sys.exit(0 if s["bytes"] > 0 else 1)'
+}
+# One kernel, two namespaces: processes are visible from both, so a
+# node's iperf3 server is found by its listening socket, not by pgrep.
+listens() { on_q "$1" 'ss -ltn | grep -q ":5201 "'; }
+servers() {
+	listens a || on a 'iperf3 -s -D >/dev/null'
+	listens b || on b 'iperf3 -s -D >/dev/null'
+	# -D returns before the socket listens; wait for the port.
+	wait_until 5 "iperf3 server listens on a" listens a
+	wait_until 5 "iperf3 server listens on b" listens b
+}
+# Reload ntbnet (optionally after MODULE) and readdress both nodes.
+reload() {
+	on_q a 'pkill -x iperf3' || true
+	on_q b 'pkill -x iperf3' || true
+	root "modprobe -r ntbnet"
+	[ -z "${1:-}" ] || root "modprobe $1"
+	root "modprobe ntbnet && $ROOT/userspace/lab/node-setup load ntbnet single a b >/dev/null"
+	wait_until 10 "carrier on a after reload" on_q a 'ip -o link | grep " ntb" | grep -q LOWER_UP'
+	wait_until 5 "ping a -> b after reload" pings a $B
+	servers
+}
+
+lab_up --topology single --driver ntbnet >/dev/null
+ok "single lab up with ntbnet"
+
+# --- basics: both interfaces in one kernel, one per namespace
+pings a $B || fail "ping a -> b"
+pings b $A || fail "ping b -> a"
+on a "ping -c 3 -i 0.2 $B >/dev/null"
+on b "ping -c 3 -i 0.2 $A >/dev/null"
+ok "ping both ways"
+IF_a=$(ifname a)
+IF_b=$(ifname b)
+[ -n "$IF_a" ] && [ -n "$IF_b" ] && [ "$IF_a" != "$IF_b" ] || fail "interfaces a '$IF_a' b '$IF_b'"
+[ "$("$NTBLAB" exec a -- cat /sys/class/net/$IF_a/address)" != \
+  "$("$NTBLAB" exec b -- cat /sys/class/net/$IF_b/address)" ] || fail "same MAC on both ports"
+bus_a=$("$NTBLAB" exec a -- ethtool -i $IF_a | awk '/^bus-info:/ { print $2 }')
+bus_b=$("$NTBLAB" exec b -- ethtool -i $IF_b | awk '/^bus-info:/ { print $2 }')
+[ "$bus_a" = 0000:00:10.0 ] && [ "$bus_b" = 0000:00:11.0 ] || fail "bus-info a '$bus_a' b '$bus_b'"
+ok "one port per namespace ($IF_a, $IF_b), distinct MACs"
+
+# --- no DMA channel: CPU copy for everything
+"$NTBLAB" exec a -- ethtool -i "$(ifname a)" | grep -q "^firmware-version:.*dma cpu$" ||
+	fail "ethtool -i does not say CPU copy without a channel"
+servers
+r=$(iperf a $B -t 3) || fail "iperf3 a -> b"; ok "TCP a -> b (CPU copy): $r"
+r=$(iperf b $A -t 3) || fail "iperf3 b -> a"; ok "TCP b -> a (CPU copy): $r"
+r=$(iperf a $B -t 5 --bidir) || fail "iperf3 bidir"; ok "TCP bidirectional (CPU copy): $r"
+[ "$(stat_of a tx0_dma_frames)" = 0 ] || fail "DMA frames without a channel"
+cpu=$(stat_of a tx0_cpu_frames)
+pkts=$(stat_of a tx0_packets)
+[ "$cpu" -gt 1000 ] && [ "$cpu" = "$pkts" ] || fail "CPU frames $cpu of $pkts sent"
+out=$("$NTBLAB" exec a -- iperf3 -c $B -u -b 100M -t 3 -J) || fail "iperf3 UDP"
+lost=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum"]["lost_packets"])')
+[ "$lost" = 0 ] || fail "UDP lost $lost packets at 100 Mbit/s"
+ok "UDP 100 Mbit/s for 3 s, zero loss"
+
+# --- DMA: ntb_swdma loaded before ntbnet
+reload ntb_swdma
+chan=$("$NTBLAB" exec a -- ethtool -i "$(ifname a)" | sed -n 's/^firmware-version:.* dma //p')
+[ -n "$chan" ] && [ "$chan" != cpu ] || fail "no DMA channel with ntb_swdma loaded ('$chan')"
+[ "$(stat_of a tx0_dma_frames)" = 0 ] || fail "counters not fresh after reload"
+r=$(iperf a $B -t 5) || fail "iperf3 a -> b over DMA"
+dma=$(stat_of a tx0_dma_frames)
+[ "$dma" -gt 1000 ] || fail "TCP a -> b: only $dma frames through the engine"
+[ "$(stat_of a tx0_dma_errors)" = 0 ] || fail "DMA errors without fault injection"
+ok "TCP a -> b over DMA channel $chan: $r, $dma frames by DMA"
+
+# Small frames stay on the CPU: pings move cpu_frames, not dma_frames.
+cpu0=$(stat_of a tx0_cpu_frames)
+dma0=$(stat_of a tx0_dma_frames)
+on a "ping -c 20 -i 0.05 $B >/dev/null"
+cpu1=$(stat_of a tx0_cpu_frames)
+dma1=$(stat_of a tx0_dma_frames)
+[ $((cpu1 - cpu0)) -ge 20 ] || fail "20 pings, $((cpu1 - cpu0)) CPU frames"
+[ "$dma1" = "$dma0" ] || fail "small frames went through DMA ($dma0 -> $dma1)"
+ok "small frames by CPU ($((cpu1 - cpu0)) for 20 pings), none by DMA"
+
+# --- failed transfers: the CPU copies the frame again, data intact
+on a "echo 5 > $SWDMA/fail_every"
+on a 'head -c 33554432 /dev/urandom > /tmp/ntbnet-dma.in'
+# A plain TCP stream, hashed on arrival (iperf3 -F drops the tail).
+on b "rm -f /tmp/ntbnet-dma.sum; /usr/bin/python3 -c '
+import hashlib, socket
+s = socket.create_server((\"$B\", 5300))
+c, _ = s.accept()
+h, n = hashlib.sha256(), 0
+while True:
+    d = c.recv(1 << 20)
+    if not d:
+        break
+    h.update(d)
+    n += len(d)
+open(\"/tmp/ntbnet-dma.sum\", \"w\").write(\"%d %s\\n\" % (n, h.hexdigest()))
+' </dev/null >/dev/null 2>&1 &"
+wait_until 5 "file receiver listens" on_q b 'ss -ltn | grep -q ":5300 "'
+err0=$(stat_of a tx0_dma_errors)
+dma0=$(stat_of a tx0_dma_frames)
+on a "/usr/bin/python3 -c '
+import socket
+s = socket.create_connection((\"$B\", 5300))
+s.sendfile(open(\"/tmp/ntbnet-dma.in\", \"rb\"))
+s.close()
+'"
+wait_until 10 "file received" on_q b 'test -s /tmp/ntbnet-dma.sum'
+err1=$(stat_of a tx0_dma_errors)
+dma1=$(stat_of a tx0_dma_frames)
+[ $((dma1 - dma0)) -gt 100 ] || fail "file sent with $((dma1 - dma0)) DMA frames"
+[ $((err1 - err0)) -gt 0 ] || fail "fail_every=5: no DMA error counted"
+want="33554432 $("$NTBLAB" exec a -- sha256sum /tmp/ntbnet-dma.in | cut -d' ' -f1)"
+got=$("$NTBLAB" exec b -- cat /tmp/ntbnet-dma.sum)
+[ "$got" = "$want" ] || fail "file corrupted across failing DMA: sent '$want', received '$got'"
+on a "echo 0 > $SWDMA/fail_every"
+servers
+wait_until 5 "ping after DMA faults" pings a $B
+ok "fail_every=5: $((err1 - err0)) failed transfers redone by CPU, 32 MiB intact"
+
+# --- unload while the engine is busy; the channels come back
+"$NTBLAB" exec a -- iperf3 -c $B -t 20 >/dev/null 2>&1 &
+bg=$!
+dma0=$(stat_of a tx0_dma_frames)
+wait_until 10 "DMA busy" on_q a "[ \$(ethtool -S $(ifname a) | awk '\$1 == \"tx0_dma_frames:\" { print \$2 }') -gt $((dma0 + 2000)) ]"
+root "modprobe -r ntbnet"
+on_q a 'pkill -x iperf3' || true
+wait $bg 2>/dev/null || true
+root "rmmod ntb_swdma"
+ok "ntbnet unloaded with DMA in flight, ntb_swdma released"
+
+assert_clean_dmesg a

@@ -67,6 +67,9 @@ print("%.2f Gbit/s" % (s["bits_per_second"] / 1e9))
 sys.exit(0 if s["bytes"] > 0 else 1)'
 }
 
+# One lab at a time on this machine: queue on the shared lab lock (lib.sh).
+exec 9>>/tmp/ntbnet-lab.lock
+flock 9
 "$NTBLAB" down >/dev/null 2>&1 || true
 "$NTBLAB" up --topology pair --driver ntbnet >/dev/null || fail "lab up"
 ok "lab up with ntbnet"
@@ -89,7 +92,8 @@ ok "ethtool -i, distinct locally administered MACs"
 # --- TCP, each way and both at once
 x b -- iperf3 -s -D >/dev/null
 x a -- iperf3 -s -D >/dev/null
-sleep 0.5
+listens() { x "$1" -- sh -c 'ss -ltn | grep -q ":5201 "'; }
+wait_for 5 listens a && wait_for 5 listens b || fail "iperf3 servers do not listen"
 r=$(iperf a $B -t 10) || fail "iperf3 a -> b"; ok "TCP a -> b: $r"
 r=$(iperf b $A -t 10) || fail "iperf3 b -> a"; ok "TCP b -> a: $r"
 r=$(iperf a $B -t 10 --bidir) || fail "iperf3 bidir"; ok "TCP bidirectional: $r"
@@ -162,6 +166,7 @@ ok "window corruption: $errs errors counted, traffic continues, no splat"
 for pair in "b a $A" "a b $B"; do
 	set -- $pair
 	gone=$1 sender=$2 dst=$3
+	idx=$(x $sender -- cat /sys/class/net/ntb0/ifindex)
 	x $sender -- sh -c "ping -i 0.05 -c 200 $dst >/dev/null 2>&1 &"
 	x $gone -- rmmod ntbnet || fail "rmmod on $gone"
 	wait_for 3 no_carrier $sender || fail "carrier up on $sender after $gone unloaded"
@@ -172,15 +177,14 @@ for pair in "b a $A" "a b $B"; do
 	wait_for 5 carrier $sender || fail "carrier not back on $sender"
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	wait_for 3 pings $sender $dst || fail "ping from $sender after reload of $gone"
-	[ "$(x $sender -- cat /sys/class/net/ntb0/ifindex)" = \
-	  "$(x $sender -- cat /sys/class/net/ntb0/ifindex)" ] || true
+	[ "$(x $sender -- cat /sys/class/net/ntb0/ifindex)" = "$idx" ] ||
+		fail "$sender's interface re-created while $gone reloaded"
 	ok "rmmod/modprobe on $gone while $sender sends: link back ${ms} ms after load"
 done
 x a -- sh -c 'pgrep iperf3 >/dev/null || iperf3 -s -D'
 x b -- sh -c 'pgrep iperf3 >/dev/null || iperf3 -s -D'
 [ "$(x a -- cat /sys/class/net/ntb0/address)" = "$mac_a" ] || fail "a's MAC changed after reload"
 ok "MAC stable across reload"
-ifindex_a=$(x a -- cat /sys/class/net/ntb0/ifindex)
 
 clean_logs
 ok "no WARNING/BUG/Oops/refcount on either node"

@@ -65,6 +65,9 @@ print("%.2f Gbit/s" % (s["bits_per_second"] / 1e9))
 sys.exit(0 if s["bytes"] > 0 else 1)'
 }
 
+# One lab at a time on this machine: queue on the shared lab lock (lib.sh).
+exec 9>>/tmp/ntbnet-lab.lock
+flock 9
 "$NTBLAB" down >/dev/null 2>&1 || true
 "$NTBLAB" up --topology pair --driver ntbnet >/dev/null || fail "lab up"
 x b -- iperf3 -s -D >/dev/null

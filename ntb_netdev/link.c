@@ -35,6 +35,7 @@
 #include <linux/rtnetlink.h>
 
 #include "ntbnet.h"
+#include "trace.h"
 
 /* Poll period while the NTB link is down (link events wake us too). */
 #define NTBNET_DOWN_POLL_MS	1000
@@ -60,6 +61,15 @@ const char *ntbnet_state_name(enum ntbnet_state state)
 	if ((unsigned int)state >= ARRAY_SIZE(ntbnet_state_names))
 		return "?";
 	return ntbnet_state_names[state];
+}
+
+/* Every state change goes through here, for the ntbnet_link tracepoint. */
+static void ntbnet_set_state(struct ntbnet_priv *priv, enum ntbnet_state to,
+			     const char *why)
+{
+	trace_ntbnet_link(priv->ndev, ntbnet_state_name(priv->state),
+			  ntbnet_state_name(to), priv->gen, priv->peer.gen, why);
+	priv->state = to;
 }
 
 /**
@@ -270,7 +280,10 @@ static void ntbnet_refuse(struct ntbnet_priv *priv, const u32 *raw,
 {
 	u32 v = raw[NTBRING_SPAD_VERSION];
 
-	priv->state = NTBNET_REFUSED;
+	if (priv->state != NTBNET_REFUSED)
+		ntbnet_set_state(priv, NTBNET_REFUSED,
+				 err == NTBRING_HS_VERSION ? "version" :
+							     "geometry");
 	if (raw[NTBRING_SPAD_GEN] == priv->refused_gen)
 		return;
 	priv->refused_gen = raw[NTBRING_SPAD_GEN];
@@ -328,7 +341,7 @@ static void ntbnet_attach(struct ntbnet_priv *priv,
 	ntbnet_ring_db(priv, NTBNET_DB_HS);
 	priv->hb_in = ntb_spad_read(priv->ntb, NTBNET_SPAD_HB);
 	priv->hb_time = jiffies;
-	priv->state = NTBNET_ATTACHED;
+	ntbnet_set_state(priv, NTBNET_ATTACHED, "peer announced");
 	netdev_dbg(ndev, "attached to peer generation %08x\n", hs->gen);
 }
 
@@ -336,7 +349,7 @@ static void ntbnet_carrier_up(struct ntbnet_priv *priv)
 {
 	struct net_device *ndev = priv->ndev;
 
-	priv->state = NTBNET_UP;
+	ntbnet_set_state(priv, NTBNET_UP, "peer attached to us");
 	priv->up_since = jiffies;
 	priv->lstats.link_up++;
 	netdev_info(ndev,
@@ -374,7 +387,7 @@ void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why)
 	if (running)
 		napi_enable(&priv->rxq.napi);
 	rtnl_unlock();
-	priv->state = NTBNET_DOWN;
+	ntbnet_set_state(priv, NTBNET_DOWN, why);
 	if (was_up) {
 		priv->lstats.link_down++;
 		netdev_info(ndev, "link down: %s\n", why);
@@ -409,7 +422,8 @@ static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 			priv->gen = 1;
 	}
 	priv->refused_gen = 0;
-	priv->state = NTBNET_ANNOUNCED;
+	ntbnet_set_state(priv, NTBNET_ANNOUNCED, bump ? "new generation" :
+							 "announce");
 	ntbnet_announce(priv);
 }
 
@@ -428,7 +442,7 @@ static unsigned long ntbnet_peer_reset(struct ntbnet_priv *priv,
 {
 	priv->lstats.peer_resets++;
 	ntbnet_link_detach(priv, why);
-	priv->state = NTBNET_ANNOUNCED;
+	ntbnet_set_state(priv, NTBNET_ANNOUNCED, "wait for the peer");
 	return 0;
 }
 

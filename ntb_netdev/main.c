@@ -15,6 +15,9 @@
 
 #include "ntbnet.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 unsigned int ntbnet_rec_size = NTBRING_REC_SIZE_DEFAULT;
 module_param_named(rec_size, ntbnet_rec_size, uint, 0444);
 MODULE_PARM_DESC(rec_size,

@@ -15,6 +15,7 @@
 #include <linux/skbuff.h>
 
 #include "ntbnet.h"
+#include "trace.h"
 
 /* Frames up to this size are received into one linear buffer. */
 #define NTBNET_RX_LINEAR	1536u
@@ -67,8 +68,10 @@ err:
 	return NULL;
 }
 
-static void ntbnet_rx_drop(struct ntbnet_priv *priv, u64 *counter)
+static void ntbnet_rx_drop(struct ntbnet_priv *priv, u64 *counter,
+			   const char *reason, u32 len)
 {
+	trace_ntbnet_drop(priv->ndev, reason, len);
 	(*counter)++;
 	priv->ndev->stats.rx_dropped++;
 }
@@ -84,11 +87,13 @@ static void ntbnet_rx_frame(struct ntbnet_priv *priv,
 
 	if (f->len < NTBNET_META_LEN + ETH_HLEN) {
 		priv->ndev->stats.rx_length_errors++;
-		ntbnet_rx_drop(priv, &rx->stats.drop_runt);
+		ntbnet_rx_drop(priv, &rx->stats.drop_runt, "rx0_drop_runt",
+			       f->len);
 		return;
 	}
 	if (f->flags & ~NTBNET_HF_KNOWN) {
-		ntbnet_rx_drop(priv, &rx->stats.drop_bad_flags);
+		ntbnet_rx_drop(priv, &rx->stats.drop_bad_flags,
+			       "rx0_drop_bad_flags", f->len);
 		return;
 	}
 	len = f->len - NTBNET_META_LEN;
@@ -98,7 +103,8 @@ static void ntbnet_rx_frame(struct ntbnet_priv *priv,
 		co = le16_to_cpu(meta.csum_offset);
 		/* The checksum field must land in the linear head. */
 		if (cs + co + sizeof(__sum16) > len) {
-			ntbnet_rx_drop(priv, &rx->stats.drop_bad_meta);
+			ntbnet_rx_drop(priv, &rx->stats.drop_bad_meta,
+				       "rx0_drop_bad_meta", f->len);
 			return;
 		}
 		head = max_t(u32, head, cs + co + sizeof(__sum16));
@@ -107,12 +113,14 @@ static void ntbnet_rx_frame(struct ntbnet_priv *priv,
 
 	skb = ntbnet_rx_skb(rx, f, len, head);
 	if (!skb) {
-		ntbnet_rx_drop(priv, &rx->stats.drop_nomem);
+		ntbnet_rx_drop(priv, &rx->stats.drop_nomem, "rx0_drop_nomem",
+			       f->len);
 		return;
 	}
 	if ((f->flags & NTBNET_HF_CSUM) && !skb_partial_csum_set(skb, cs, co)) {
 		dev_kfree_skb_any(skb);
-		ntbnet_rx_drop(priv, &rx->stats.drop_bad_meta);
+		ntbnet_rx_drop(priv, &rx->stats.drop_bad_meta,
+			       "rx0_drop_bad_meta", f->len);
 		return;
 	}
 	skb->protocol = eth_type_trans(skb, priv->ndev);
@@ -130,6 +138,7 @@ static void ntbnet_rx_bad(struct ntbnet_priv *priv,
 
 	if (f->reason >= NTBRING_BAD_MAX)
 		return;
+	trace_ntbnet_drop(priv->ndev, ntbring_bad_name(f->reason), f->len);
 	rx->stats.bad[f->reason]++;
 	rx->stats.bad_recs += f->nrec;
 	priv->ndev->stats.rx_errors++;
@@ -172,6 +181,7 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 			ntbnet_rx_release(priv);
 	}
 	ntbnet_rx_release(priv);
+	trace_ntbnet_rx_poll(priv->ndev, done, budget);
 	if (done < budget && napi_complete_done(napi, done)) {
 		rx->stats.arms++;
 		/* Data that raced with arming brings no doorbell: poll it. */

@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 
 #include "ntbnet.h"
+#include "trace.h"
 
 static u32 ntbnet_worst_nrec(struct ntbnet_priv *priv)
 {
@@ -27,6 +28,12 @@ static u32 ntbnet_worst_nrec(struct ntbnet_priv *priv)
 
 	/* The frame itself plus the padding a non-wrapping reserve adds. */
 	return 2 * ntbring_nrec(1u << priv->txq.ring.shift, len);
+}
+
+/* Free records as last seen, without reading the peer's index again. */
+static u32 ntbnet_recs_seen(const struct ntbnet_txq *q)
+{
+	return q->ring.count - (q->ring.head - q->ring.out);
 }
 
 static u32 ntbnet_ents_free(const struct ntbnet_txq *q)
@@ -46,11 +53,15 @@ static bool ntbnet_tx_room(struct ntbnet_priv *priv)
 static void ntbnet_tx_publish(struct ntbnet_priv *priv)
 {
 	struct ntbnet_txq *q = &priv->txq;
+	bool db;
 
 	if (q->ring.committed == q->ring.pub)
 		return;
+
 	q->stats.publishes++;
-	if (ntbring_tx_publish(&q->ring)) {
+	db = ntbring_tx_publish(&q->ring);
+	trace_ntbnet_publish(priv->ndev, q->ring.pub, db);
+	if (db) {
 		q->stats.doorbells++;
 		ntbnet_ring_db(priv, NTBNET_DB_DATA);
 	}
@@ -111,6 +122,8 @@ static void ntbnet_tx_try_wake(struct ntbnet_priv *priv)
 	/* Re-arms the space doorbell if the answer is no. */
 	if (ntbring_tx_wait_space(&q->ring, ntbnet_worst_nrec(priv))) {
 		q->stats.wakes++;
+		trace_ntbnet_tx_wake(priv->ndev, ntbnet_recs_seen(q),
+				     ntbnet_worst_nrec(priv));
 		netif_wake_queue(priv->ndev);
 	}
 }
@@ -148,8 +161,9 @@ void ntbnet_tx_space(struct ntbnet_priv *priv)
 }
 
 static void ntbnet_tx_drop(struct ntbnet_priv *priv, struct sk_buff *skb,
-			   u64 *counter)
+			   u64 *counter, const char *reason)
 {
+	trace_ntbnet_drop(priv->ndev, reason, skb->len);
 	(*counter)++;
 	priv->ndev->stats.tx_dropped++;
 	dev_kfree_skb_any(skb);
@@ -175,12 +189,14 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 
 	spin_lock(&q->lock);
 	if (unlikely(!q->attached)) {
-		ntbnet_tx_drop(priv, skb, &q->stats.drop_link_down);
+		ntbnet_tx_drop(priv, skb, &q->stats.drop_link_down,
+			       "tx0_drop_link_down");
 		goto out;
 	}
 	len = skb->len + NTBNET_META_LEN;
 	if (unlikely(len > q->ring.max_len)) {
-		ntbnet_tx_drop(priv, skb, &q->stats.drop_too_big);
+		ntbnet_tx_drop(priv, skb, &q->stats.drop_too_big,
+			       "tx0_drop_too_big");
 		goto out;
 	}
 	if (skb->ip_summed == CHECKSUM_PARTIAL) {
@@ -198,9 +214,12 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 		 * Cannot happen while the queue stops early enough; only a
 		 * peer that stopped releasing records gets here.
 		 */
-		ntbnet_tx_drop(priv, skb, &q->stats.drop_no_space);
+		ntbnet_tx_drop(priv, skb, &q->stats.drop_no_space,
+			       "tx0_drop_no_space");
 		netif_stop_queue(ndev);
 		q->stats.stops++;
+		trace_ntbnet_tx_stop(ndev, ntbnet_recs_seen(q),
+				     ntbnet_worst_nrec(priv));
 		ntbnet_tx_publish(priv);
 		ntbnet_tx_try_wake(priv);
 		goto out;
@@ -231,6 +250,8 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	if (unlikely(!ntbnet_tx_room(priv))) {
 		netif_stop_queue(ndev);
 		q->stats.stops++;
+		trace_ntbnet_tx_stop(ndev, ntbnet_recs_seen(q),
+				     ntbnet_worst_nrec(priv));
 		more = false;
 	}
 	if (!more || netif_xmit_stopped(netdev_get_tx_queue(ndev, 0))) {
@@ -241,6 +262,8 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 		    ntbnet_ents_free(q) &&
 		    ntbring_tx_wait_space(&q->ring, ntbnet_worst_nrec(priv))) {
 			q->stats.wake_early++;
+			trace_ntbnet_tx_wake(ndev, ntbnet_recs_seen(q),
+					     ntbnet_worst_nrec(priv));
 			netif_start_queue(ndev);
 		}
 	}
@@ -295,6 +318,8 @@ void ntbnet_tx_detach(struct ntbnet_priv *priv)
 
 		if (e->map.n)
 			ntbnet_dma_unmap(&priv->dma, &e->map);
+		trace_ntbnet_drop(priv->ndev, "tx0_drop_inflight",
+				  e->skb->len);
 		q->stats.drop_inflight++;
 		priv->ndev->stats.tx_dropped++;
 		dev_kfree_skb_any(e->skb);

@@ -7,21 +7,10 @@ set -eu
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 export NTBLAB_DIR=$ROOT/build/test-lab-basic
-NTBLAB=$ROOT/userspace/ntblab
-[ -e /dev/kvm ] || [ "${NTBLAB_ACCEL:-tcg}" = tcg ] || { echo "no KVM"; exit 77; }
-command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86 not installed"; exit 77; }
-
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok: $*"; }
-# One lab at a time on this machine: queue with the other lab tests.
-exec 9>>/tmp/ntbnet-lab.lock
-flock 9
-cleanup() { "$NTBLAB" down || true; }
-trap cleanup EXIT
-"$NTBLAB" down
+. "$ROOT/tests/lab/lib.sh"
 
 start=$(date +%s)
-"$NTBLAB" up --topology pair --driver none
+lab_up --topology pair --driver none
 ok "up in $(( $(date +%s) - start ))s"
 
 # stdout and stderr separately, exit status relayed.

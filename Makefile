@@ -5,6 +5,8 @@
 #   make check      install missing packages, build, run every test
 #   make demo       the main job: bring up the lab and show it working
 #   make deps       install the Debian packages the project needs
+#   make install    modules into /lib/modules/$KVER/extra/ntbnet + depmod
+#   make dkms-add   register the tree with DKMS (then: dkms install ...)
 #   KDIR=/path      build against another prepared kernel tree
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD := $(ROOT)/build
@@ -23,7 +25,7 @@ KERNEL_HAS_NTB := $(shell grep -qs '^CONFIG_NTB=' $(KDIR)/include/config/auto.co
 export ROOT BUILD KVER KDIR
 
 .PHONY: all modules upstream-ntb userspace check deps demo clean lint \
-	kver-check help
+	kver-check help install dkms-add clean-modules
 all: modules userspace
 
 help:
@@ -96,6 +98,29 @@ check: deps
 
 demo: deps all
 	$(ROOT)/userspace/demo
+
+# Installed: our modules and, when the kernel lacks CONFIG_NTB, the NTB
+# core and the upstream reference clients built beside them.
+INSTALL_MOD_DIR ?= extra/ntbnet
+install: modules
+	install -d $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
+	install -m 0644 $(MODDIR)/*.ko $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+	@echo "installed into /lib/modules/$(KVER)/$(INSTALL_MOD_DIR): try modprobe ntbnet"
+
+DKMS_VERSION ?= $(shell git -C $(ROOT) describe --always --dirty 2>/dev/null | sed 's/^/0.1-/' || echo 0.1)
+DKMS_SRC := $(DESTDIR)/usr/src/ntbnet-$(DKMS_VERSION)
+dkms-add:
+	rm -rf $(DKMS_SRC) && install -d $(DKMS_SRC)
+	cd $(ROOT) && tar -cf - --exclude=./build --exclude=./.git \
+		--exclude='*.ko' --exclude='*.o' . | tar -xf - -C $(DKMS_SRC)
+	sed 's/@VERSION@/$(DKMS_VERSION)/' $(ROOT)/userspace/dkms/dkms.conf > $(DKMS_SRC)/dkms.conf
+	[ -n "$(DESTDIR)" ] || dkms add ntbnet/$(DKMS_VERSION)
+	@echo "added ntbnet/$(DKMS_VERSION): dkms install ntbnet/$(DKMS_VERSION)"
+
+clean-modules:
+	-$(MAKE) -C $(KDIR) M=$(ROOT) clean
+	rm -rf $(BUILD)/modules $(UPSTREAM)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(ROOT) clean

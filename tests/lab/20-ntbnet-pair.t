@@ -135,5 +135,30 @@ x b -- sh -c 'pgrep iperf3 >/dev/null || iperf3 -s -D'
 [ "$(x a -- cat /sys/class/net/ntb0/address)" = "$mac_a" ] || fail "a's MAC changed after reload"
 ok "MAC stable across reload"
 
+# --- ntbnetctl: status (text, JSON, exit code), watch
+CTL=$ROOT/userspace/ntbnetctl
+out=$(x a -- "$CTL" status) || fail "ntbnetctl status on a: $out"
+echo "$out" | grep -q '^ntb0: link up' || fail "ntbnetctl status: $out"
+echo "$out" | grep -q 'errors and drops:' || fail "ntbnetctl status lacks errors"
+x a -- "$CTL" status ntb0 --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["interface"] == "ntb0" and s["state"] == "up" and s["carrier"], s
+assert s["rings"]["rx"] > 0 and s["rings"]["tx"] > 0, s["rings"]
+assert s["counters"]["tx0_packets"] > 0 and s["generation"], s
+assert s["traffic"]["rx_bytes"] > 0 and s["copy"], s
+' || fail "ntbnetctl --json"
+n=$(x a -- "$CTL" watch ntb0 -n 2 -i 0.2 | grep -c ' ntb0 up tx ') || true
+[ "$n" = 2 ] || fail "ntbnetctl watch printed $n lines"
+x b -- rmmod ntbnet || fail "rmmod on b"
+wait_for 3 no_carrier a || fail "carrier up on a after b unloaded"
+x a -- "$CTL" status >/dev/null && fail "ntbnetctl status exit 0 with the link down"
+out=$(x b -- "$CTL" status 2>&1) && fail "ntbnetctl status without the module"
+echo "$out" | grep -q 'not loaded' || fail "no clear message: $out"
+x b -- modprobe ntbnet || fail "modprobe on b"
+x b -- sh -c "ip addr add $B/24 dev ntb0 && ip link set ntb0 up"
+wait_for 5 carrier a || fail "carrier not back on a"
+ok "ntbnetctl status/--json/watch, exit codes, module not loaded"
+
 clean_logs
 ok "no WARNING/BUG/Oops/refcount on either node"

@@ -135,11 +135,23 @@ static int parse_size(const char *s, unsigned long long *out)
 	if (errno || end == s)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		break;
 	}
+	if (shift)
+		end++;
 	if (*end == 'i' || *end == 'B')	/* accept "MiB", "MB" */
 		end++;
 	if (*end == 'B')

@@ -1,0 +1,893 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ntb_hostile.c - a test-only NTB client that plays a hostile ntbnet peer.
+ *
+ * Loaded on one node of the lab instead of ntbnet, it performs the ntbnet
+ * handshake of docs/protocol.md (section 9) so that the other node's
+ * ntbnet brings its carrier up, then, on command, writes what a buggy or
+ * malicious peer could write into that node's inbound window, scratchpads
+ * and doorbells: producer indices out of range, headers with wrong
+ * sequence numbers, lengths larger than the ring, frames that wrap or end
+ * past the published index, reserved and impossible flag combinations,
+ * consumer indices that never were, a generation going backwards, garbage
+ * announcements, doorbell storms and random bytes. Between attacks it can
+ * send valid frames, so a test can check that good traffic still flows.
+ *
+ * It also watches what ntbnet writes into OUR window: records are filled
+ * with a poison byte at attach and after they are consumed, so any byte
+ * ntbnet writes beyond a frame's header and payload (kernel memory leaking
+ * into the window, or a write past the frame) shows up as a dirty tail;
+ * reserved words of the ring lines must stay zero.
+ *
+ * Nothing here is used by ntbnet: production code paths are unchanged.
+ *
+ * Commands, one per write to /sys/kernel/debug/ntb_hostile/<pci>/cmd
+ * (the result of the last one and all counters: read "stats"):
+ *   good N [LEN]       N valid frames of LEN payload bytes (default 100)
+ *   wrap_good          a valid frame whose payload wraps past the last record
+ *   index_ahead        producer index more than a ring ahead
+ *   index_behind       producer index behind the consumer
+ *   bad_seq, stale     header sequence wrong / from the previous lap
+ *   len_zero, len_huge, len_max   length 0, 0xffffffff, max_len + 1
+ *   trunc, wrap_trunc  frame ends past the published index (also across
+ *                      the end of the ring)
+ *   pad_huge           padding frame longer than the whole ring
+ *   flags_reserved, pad_reserved  reserved flag bits (data / padding)
+ *   drv_flags          a driver flag bit no feature defines
+ *   runt, bad_meta     payload shorter than the driver header + Ethernet
+ *                      header; checksum offsets outside the frame
+ *   bad_out            consumer index of the other ring far out of range,
+ *                      held for one second
+ *   arm_storm N        N fresh arm tokens
+ *   db_storm N         N rings of every doorbell bit
+ *   fuzz N             N rounds of random producer line and records
+ *   spad_garbage       random values in every handshake scratchpad
+ *   version, geom      announcement with major version 2 / a ring larger
+ *                      than the window
+ *   gen_back           re-announce with an older generation
+ *   torn N             generation scratchpad flipped N times
+ *   reannounce         a clean new announcement (after the four above)
+ */
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/if_ether.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/ntb.h>
+#include <linux/pci.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "../ringbuf/ntbring.h"
+
+#define NH_PIDX		NTB_DEF_PEER_IDX
+#define NH_MW		0
+#define NH_POLL_MS	20
+#define NH_POISON	0x5a
+/* ntbnet's extras (ntb_netdev/ntbnet.h): heartbeat spad, header, flag. */
+#define NH_SPAD_HB	NTBRING_SPAD_COUNT
+#define NH_META_LEN	8u
+#define NH_HF_CSUM	0x0100u
+/* Our receive ring: small, so that the other side wraps it often. */
+#define NH_RX_REC_SIZE	256u
+#define NH_RX_REC_COUNT	256u
+#define NH_RX_MAX_LEN	(9000u + 26u)
+#define NH_ETHERTYPE	0x88b5	/* IEEE local experimental */
+
+enum nh_db { NH_DB_DATA, NH_DB_SPACE, NH_DB_HS, NH_DB_COUNT };
+
+/**
+ * struct nh_dev - one port played by the hostile peer.
+ * @ntb:        the NTB device.
+ * @lock:       serialises commands and @work.
+ * @work:       handshake, heartbeat and draining, every NH_POLL_MS.
+ * @in_buf:     our inbound window (the other node writes it).
+ * @in_dma:     its DMA address; @in_size its size.
+ * @out:        the other node's inbound window, mapped write-combined.
+ * @out_size:   its size.
+ * @db:         doorbell bits, as ntbnet assigns them.
+ * @gen:        our generation; @peer_gen the one we are attached to.
+ * @announced:  our announcement is in the peer's scratchpads.
+ * @hb:         heartbeat value last written.
+ * @peer:       the peer's announcement we attached to.
+ * @tx:         producer of the ring into the peer (ring library).
+ * @rx_out:     next record of our receive ring to scan.
+ * @hold_out:   jiffies until which @rx_out is not published (bad_out).
+ * @space_seen: last space token of the peer we answered.
+ * @st:         counters, shown in "stats".
+ * @last:       result of the last command.
+ * @dbg:        debugfs directory.
+ */
+struct nh_dev {
+	struct ntb_dev *ntb;
+	struct mutex lock;	/* commands vs. the poll work */
+	struct delayed_work work;
+	void *in_buf;
+	dma_addr_t in_dma;
+	size_t in_size;
+	void __iomem *out;
+	resource_size_t out_size;
+	u64 db[NH_DB_COUNT];
+	u32 gen;
+	u32 peer_gen;
+	bool announced;
+	u32 hb;
+	struct ntbring_hs peer;
+	struct ntbring_tx tx;
+	u32 rx_out;
+	unsigned long hold_out;
+	u32 space_seen;
+	struct {
+		u64 attaches;
+		u64 good;
+		u64 bad;
+		u64 doorbells;
+		u64 scan_frames;
+		u64 scan_pads;
+		u64 scan_bad_hdr;
+		u64 scan_dirty;
+		u64 rsvd_dirty;
+	} st;
+	char last[96];
+	struct dentry *dbg;
+};
+
+static struct dentry *nh_root;
+static const struct ntbring_geom nh_rx_geom = {
+	.rec_size = NH_RX_REC_SIZE,
+	.rec_count = NH_RX_REC_COUNT,
+	.max_len = NH_RX_MAX_LEN,
+};
+
+static void nh_ring(struct nh_dev *nh, enum nh_db which)
+{
+	ntb_peer_db_set(nh->ntb, nh->db[which]);
+	nh->st.doorbells++;
+}
+
+static void nh_spad_put(struct nh_dev *nh, int idx, u32 val)
+{
+	ntb_peer_spad_write(nh->ntb, NH_PIDX, idx, val);
+}
+
+/* ---- handshake ---- */
+
+static void nh_announce_raw(struct nh_dev *nh, const u32 *spad)
+{
+	int i;
+
+	nh_spad_put(nh, NTBRING_SPAD_GEN, 0);
+	for (i = 0; i < NTBRING_SPAD_GEN; i++)
+		nh_spad_put(nh, i, spad[i]);
+	nh_spad_put(nh, NTBRING_SPAD_GEN, spad[NTBRING_SPAD_GEN]);
+	nh_ring(nh, NH_DB_HS);
+}
+
+static void nh_encode(struct nh_dev *nh, u32 *spad)
+{
+	struct ntbring_hs hs = {
+		.version = NTBRING_VERSION_MAJOR << 16 | NTBRING_VERSION_MINOR,
+		.features = NTBRING_FEAT_KNOWN,
+		.rx = nh_rx_geom,
+		.win_size = nh->in_size,
+		.peer_gen = 0,
+		.gen = nh->gen,
+	};
+
+	ntbring_hs_encode(&hs, spad);
+}
+
+/* Protocol step 2: window, poisoned records, announcement. */
+static int nh_announce(struct nh_dev *nh, u32 gen)
+{
+	u32 spad[NTBRING_SPAD_COUNT];
+
+	nh->gen = gen ? gen : 1;
+	nh->peer_gen = 0;
+	memset(nh->in_buf, 0, NTBRING_OFF_RECS);
+	memset(nh->in_buf + NTBRING_OFF_RECS, NH_POISON,
+	       NH_RX_REC_SIZE * NH_RX_REC_COUNT);
+	nh_encode(nh, spad);
+	nh_announce_raw(nh, spad);
+	nh->announced = true;
+	return 0;
+}
+
+static int nh_window(struct nh_dev *nh)
+{
+	resource_size_t addr_align, size_align, size_max;
+	size_t size;
+	int err;
+
+	if (nh->in_buf)
+		return 0;
+	err = ntb_mw_get_align(nh->ntb, NH_PIDX, NH_MW, &addr_align,
+			       &size_align, &size_max);
+	if (err)
+		return err;
+	size = round_up(ntbring_area_size(&nh_rx_geom),
+			max_t(resource_size_t, size_align, PAGE_SIZE));
+	if (size > size_max)
+		return -ENOSPC;
+	nh->in_buf = dma_alloc_coherent(&nh->ntb->pdev->dev, size, &nh->in_dma,
+					GFP_KERNEL);
+	if (!nh->in_buf)
+		return -ENOMEM;
+	nh->in_size = size;
+	err = ntb_mw_set_trans(nh->ntb, NH_PIDX, NH_MW, nh->in_dma, size);
+	if (err) {
+		dma_free_coherent(&nh->ntb->pdev->dev, size, nh->in_buf,
+				  nh->in_dma);
+		nh->in_buf = NULL;
+	}
+	return err;
+}
+
+/* Protocol step 4: attach both rings to the peer's generation. */
+static void nh_attach(struct nh_dev *nh, const struct ntbring_hs *hs)
+{
+	struct ntbring_prod_line *pl = nh->in_buf + NTBRING_OFF_PROD;
+	struct ntbring_cons_line __iomem *cl = nh->out + NTBRING_OFF_CONS;
+	u32 rx_start = ntbring_start_index(hs->gen, nh->gen);
+	int i;
+
+	nh->peer = *hs;
+	ntbring_tx_init(&nh->tx, &hs->rx, nh->out + NTBRING_OFF_RECS,
+			nh->out + NTBRING_OFF_PROD,
+			nh->in_buf + NTBRING_OFF_CONS,
+			ntbring_start_index(nh->gen, hs->gen));
+	/* Our receive ring: reset our producer line, write our consumer's. */
+	WRITE_ONCE(pl->in, cpu_to_le32(rx_start));
+	WRITE_ONCE(pl->space_tok, cpu_to_le32(rx_start));
+	WRITE_ONCE(pl->space_at, cpu_to_le32(rx_start));
+	for (i = 0; i < ARRAY_SIZE(cl->rsvd); i++)
+		iowrite32(0, &cl->rsvd[i]);
+	iowrite32(rx_start, &cl->out);
+	iowrite32(rx_start + 1, &cl->arm_tok);
+	nh->rx_out = rx_start;
+	nh->space_seen = rx_start;
+	nh->hold_out = 0;
+	ioread32(nh->out + NTBRING_OFF_PROD);
+	nh_spad_put(nh, NTBRING_SPAD_PEER_GEN, hs->gen);
+	nh_ring(nh, NH_DB_HS);
+	nh->peer_gen = hs->gen;
+	nh->st.attaches++;
+}
+
+static bool nh_up(struct nh_dev *nh)
+{
+	return nh->peer_gen &&
+	       ntb_spad_read(nh->ntb, NTBRING_SPAD_PEER_GEN) == nh->gen;
+}
+
+/* ---- what the peer writes into our window ---- */
+
+static bool nh_poisoned(const u8 *p, u32 n)
+{
+	while (n--)
+		if (*p++ != NH_POISON)
+			return false;
+	return true;
+}
+
+/* Check, then re-poison, the bytes of records [idx, idx + nrec) from @from. */
+static bool nh_scan_recs(struct nh_dev *nh, u32 idx, u32 nrec, u32 from)
+{
+	u8 *recs = nh->in_buf + NTBRING_OFF_RECS;
+	bool clean = true;
+	u32 i, off, n;
+
+	for (i = 0; i < nrec; i++, idx++) {
+		off = (idx & (NH_RX_REC_COUNT - 1)) * NH_RX_REC_SIZE;
+		n = NH_RX_REC_SIZE;
+		if (from >= NH_RX_REC_SIZE) {
+			from -= NH_RX_REC_SIZE;
+		} else {
+			if (!nh_poisoned(recs + off + from, n - from))
+				clean = false;
+			from = 0;
+		}
+		memset(recs + off, NH_POISON, n);
+	}
+	return clean;
+}
+
+static void nh_check_rsvd(struct nh_dev *nh)
+{
+	const struct ntbring_prod_line *pl = nh->in_buf + NTBRING_OFF_PROD;
+	const struct ntbring_cons_line *cl = nh->in_buf + NTBRING_OFF_CONS;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(pl->rsvd); i++)
+		if (READ_ONCE(pl->rsvd[i]))
+			goto dirty;
+	for (i = 0; i < ARRAY_SIZE(cl->rsvd); i++)
+		if (READ_ONCE(cl->rsvd[i]))
+			goto dirty;
+	return;
+dirty:
+	nh->st.rsvd_dirty++;
+}
+
+/*
+ * Consume everything the peer published: check each header, check that
+ * the bytes after the payload still hold the poison, re-poison, release.
+ */
+static void nh_drain(struct nh_dev *nh)
+{
+	struct ntbring_prod_line *pl = nh->in_buf + NTBRING_OFF_PROD;
+	struct ntbring_cons_line __iomem *cl = nh->out + NTBRING_OFF_CONS;
+	const u8 *recs = nh->in_buf + NTBRING_OFF_RECS;
+	const struct ntbring_rec_hdr *h;
+	u32 in = le32_to_cpu(READ_ONCE(pl->in));
+	u32 len, flags, seq, nrec, tok;
+
+	nh_check_rsvd(nh);
+	if (in - nh->rx_out > NH_RX_REC_COUNT) {
+		nh->st.scan_bad_hdr++;
+		return;
+	}
+	dma_rmb();	/* records after the "in" that covers them */
+	while (nh->rx_out != in) {
+		h = (const void *)(recs + (nh->rx_out & (NH_RX_REC_COUNT - 1)) *
+				   NH_RX_REC_SIZE);
+		len = le32_to_cpu(READ_ONCE(h->len));
+		seq = le16_to_cpu(READ_ONCE(h->seq));
+		flags = le16_to_cpu(READ_ONCE(h->flags));
+		nrec = ntbring_nrec(NH_RX_REC_SIZE, len);
+		if (seq != (u16)nh->rx_out ||
+		    (flags & ~(NTBRING_F_PAD | NH_HF_CSUM)) || !len ||
+		    nrec > in - nh->rx_out ||
+		    (!(flags & NTBRING_F_PAD) && len > NH_RX_MAX_LEN)) {
+			nh->st.scan_bad_hdr++;
+			nh_scan_recs(nh, nh->rx_out, in - nh->rx_out,
+				     NH_RX_REC_SIZE);
+			nh->rx_out = in;
+			break;
+		}
+		if (flags & NTBRING_F_PAD)
+			nh->st.scan_pads++;
+		else
+			nh->st.scan_frames++;
+		/* A padding frame's payload is never written: all poison. */
+		if (!nh_scan_recs(nh, nh->rx_out, nrec,
+				  flags & NTBRING_F_PAD ? NTBRING_HDR_SIZE :
+				  NTBRING_HDR_SIZE + len))
+			nh->st.scan_dirty++;
+		nh->rx_out += nrec;
+	}
+	if (time_before(jiffies, nh->hold_out))
+		return;
+	mb();	/* [B3] records read and re-poisoned before "out" */
+	iowrite32(nh->rx_out, &cl->out);
+	mb();	/* [B4] */
+	tok = le32_to_cpu(READ_ONCE(pl->space_tok));
+	if (tok != nh->space_seen) {
+		nh->space_seen = tok;
+		nh_ring(nh, NH_DB_SPACE);
+	}
+}
+
+static void nh_work(struct work_struct *work)
+{
+	struct nh_dev *nh = container_of(to_delayed_work(work), struct nh_dev,
+					 work);
+	u32 raw[NTBRING_SPAD_COUNT], again;
+	struct ntbring_hs hs;
+	int i;
+
+	mutex_lock(&nh->lock);
+	if (!ntb_link_is_up(nh->ntb, NULL, NULL)) {
+		nh->announced = false;
+		nh->peer_gen = 0;
+		goto out;
+	}
+	if (!nh->announced && (nh_window(nh) ||
+			       nh_announce(nh, nh->gen ? nh->gen :
+					   get_random_u32())))
+		goto out;
+	nh_spad_put(nh, NH_SPAD_HB, ++nh->hb);
+	raw[NTBRING_SPAD_GEN] = ntb_spad_read(nh->ntb, NTBRING_SPAD_GEN);
+	for (i = 0; i < NTBRING_SPAD_GEN; i++)
+		raw[i] = ntb_spad_read(nh->ntb, i);
+	again = ntb_spad_read(nh->ntb, NTBRING_SPAD_GEN);
+	if (ntbring_hs_decode(raw, again, &hs) == NTBRING_HS_OK &&
+	    hs.gen != nh->peer_gen &&
+	    ntbring_area_size(&hs.rx) <= nh->out_size)
+		nh_attach(nh, &hs);
+	if (nh->peer_gen)
+		nh_drain(nh);
+out:
+	mutex_unlock(&nh->lock);
+	schedule_delayed_work(&nh->work, msecs_to_jiffies(NH_POLL_MS));
+}
+
+/* ---- attacks ---- */
+
+static void __iomem *nh_rec(struct nh_dev *nh, u32 idx)
+{
+	return nh->tx.recs + ((idx & nh->tx.mask) << nh->tx.shift);
+}
+
+static void nh_put_hdr(struct nh_dev *nh, u32 idx, u32 len, u16 seq,
+		       u16 flags)
+{
+	void __iomem *p = nh_rec(nh, idx);
+
+	iowrite32(len, p);
+	iowrite32(seq | (u32)flags << 16, p + 4);
+}
+
+/* Make [pub, end) visible as if it were a valid batch: in = end. */
+static void nh_publish_to(struct nh_dev *nh, u32 end)
+{
+	wmb();	/* records before the index, as a real producer would */
+	iowrite32(end, &nh->tx.pl->in);
+	nh->tx.head = end;
+	nh->tx.committed = end;
+	nh->tx.pub = end;
+	nh_ring(nh, NH_DB_DATA);
+}
+
+/* Wait (bounded) until @nrec records are free in the peer's ring. */
+static int nh_room(struct nh_dev *nh, u32 nrec)
+{
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		if (ntbring_tx_free(&nh->tx) >= nrec)
+			return 0;
+		mutex_unlock(&nh->lock);
+		usleep_range(500, 1000);
+		mutex_lock(&nh->lock);
+		if (!nh->peer_gen)
+			return -ENOLINK;
+	}
+	return -ETIMEDOUT;
+}
+
+/* One valid frame: driver header, Ethernet broadcast, pattern. */
+static int nh_good_frame(struct nh_dev *nh, u32 len, u32 flags)
+{
+	u8 buf[NH_META_LEN + ETH_HLEN];
+	struct ntbring_slot slot;
+	u8 fill[64];
+	u32 done, n;
+	int err;
+
+	len = clamp_t(u32, len, NH_META_LEN + ETH_HLEN, nh->tx.max_len);
+	err = nh_room(nh, ntbring_nrec(1u << nh->tx.shift, len) * 2);
+	if (err)
+		return err;
+	err = ntbring_tx_reserve(&nh->tx, len, flags, 0, &slot);
+	if (err)
+		return err;
+	memset(buf, 0, sizeof(buf));
+	memset(buf + NH_META_LEN, 0xff, ETH_ALEN);
+	buf[NH_META_LEN + ETH_ALEN] = 0x02;
+	buf[NH_META_LEN + ETH_ALEN + 5] = 0xbb;
+	buf[NH_META_LEN + 12] = NH_ETHERTYPE >> 8;
+	buf[NH_META_LEN + 13] = NH_ETHERTYPE & 0xff;
+	ntbring_tx_write(&nh->tx, &slot, buf, sizeof(buf));
+	memset(fill, 0xa5, sizeof(fill));
+	for (done = sizeof(buf); done < len; done += n) {
+		n = min_t(u32, len - done, sizeof(fill));
+		ntbring_tx_write(&nh->tx, &slot, fill, n);
+	}
+	ntbring_tx_commit(&nh->tx, &slot);
+	if (ntbring_tx_publish(&nh->tx))
+		nh_ring(nh, NH_DB_DATA);
+	nh->st.good++;
+	return 0;
+}
+
+/* Pad (an empty ring) up to @left records before the end of the ring. */
+static int nh_pad_to_end(struct nh_dev *nh, u32 left)
+{
+	u32 pos = nh->tx.head & nh->tx.mask, pad;
+	int err;
+
+	err = nh_room(nh, nh->tx.count);
+	if (err)
+		return err;
+	pad = (nh->tx.count - left - pos) & nh->tx.mask;
+	if (!pad)
+		return 0;
+	nh_put_hdr(nh, nh->tx.head, (pad << nh->tx.shift) - NTBRING_HDR_SIZE,
+		   (u16)nh->tx.head, NTBRING_F_PAD);
+	nh_publish_to(nh, nh->tx.head + pad);
+	return 0;
+}
+
+/* A bad header at the head; publish @nrec records (0: its own size). */
+static int nh_bad_hdr(struct nh_dev *nh, u32 len, u16 seq, u16 flags,
+		      u32 nrec)
+{
+	int err = nh_room(nh, nh->tx.count);
+
+	if (err)
+		return err;
+	nh_put_hdr(nh, nh->tx.head, len, seq, flags);
+	nh_publish_to(nh, nh->tx.head + (nrec ? nrec : 1));
+	nh->st.bad++;
+	return 0;
+}
+
+static u32 nh_rand_below(u32 n)
+{
+	return n ? get_random_u32() % n : 0;
+}
+
+static void nh_fuzz(struct nh_dev *nh, u32 rounds)
+{
+	u32 r, i, v;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < 3; i++)
+			iowrite32(get_random_u32(), nh->out + NTBRING_OFF_PROD +
+				  4 * i);
+		for (i = 0; i < 4; i++) {
+			v = nh_rand_below(nh->tx.count);
+			iowrite32(get_random_u32(), nh_rec(nh, v));
+			iowrite32(get_random_u32(), nh_rec(nh, v) + 4);
+		}
+		/* Half of the rounds: a plausible index over random headers. */
+		if (r & 1)
+			iowrite32(nh->tx.pub + 1 + nh_rand_below(nh->tx.count),
+				  &nh->tx.pl->in);
+		nh_ring(nh, NH_DB_DATA);
+		nh->st.bad++;
+		if (!(r % 16)) {
+			mutex_unlock(&nh->lock);
+			usleep_range(1000, 2000);
+			mutex_lock(&nh->lock);
+		}
+	}
+}
+
+/*
+ * After random indices the peer resynchronised to whatever "in" it last
+ * accepted: let it settle, then continue from the index it released.
+ */
+static void nh_follow(struct nh_dev *nh)
+{
+	u32 out;
+
+	mutex_unlock(&nh->lock);
+	msleep(100);
+	mutex_lock(&nh->lock);
+	out = le32_to_cpu(READ_ONCE(nh->tx.cl->out));
+	nh->tx.out = out;
+	nh_publish_to(nh, out);
+}
+
+static void nh_bad_announce(struct nh_dev *nh, u32 idx, u32 val)
+{
+	u32 spad[NTBRING_SPAD_COUNT];
+
+	if (!++nh->gen)
+		nh->gen = 1;
+	nh_encode(nh, spad);
+	spad[idx] = val;
+	nh_announce_raw(nh, spad);
+	nh->peer_gen = 0;
+	nh->st.bad++;
+}
+
+static int nh_cmd(struct nh_dev *nh, const char *cmd, u32 arg, u32 arg2)
+{
+	u32 h = nh->tx.head, n = nh->tx.count, i;
+	int err = 0;
+
+	if (!strcmp(cmd, "reannounce")) {
+		nh->announced = false;
+		nh->gen++;
+		return 0;
+	}
+	if (!strcmp(cmd, "spad_garbage")) {
+		for (i = 0; i < NTBRING_SPAD_COUNT; i++)
+			nh_spad_put(nh, i, get_random_u32());
+		nh_ring(nh, NH_DB_HS);
+		nh->peer_gen = 0;
+		nh->st.bad++;
+		return 0;
+	}
+	if (!strcmp(cmd, "version")) {
+		nh_bad_announce(nh, NTBRING_SPAD_VERSION, 0x00020000);
+		return 0;
+	}
+	if (!strcmp(cmd, "geom")) {
+		nh_bad_announce(nh, NTBRING_SPAD_GEOM, 8 | 15 << 8);
+		return 0;
+	}
+	if (!strcmp(cmd, "gen_back")) {
+		nh->announced = false;
+		nh->gen -= 2;
+		return 0;
+	}
+	if (!strcmp(cmd, "torn")) {
+		for (i = 0; i < min(arg, 100000u); i++)
+			nh_spad_put(nh, NTBRING_SPAD_GEN, i & 1 ? nh->gen :
+				    nh->gen ^ 0x5a5a);
+		nh_spad_put(nh, NTBRING_SPAD_GEN, nh->gen);
+		nh_ring(nh, NH_DB_HS);
+		return 0;
+	}
+	if (!strcmp(cmd, "db_storm")) {
+		for (i = 0; i < min(arg, 1000000u); i++) {
+			ntb_peer_db_set(nh->ntb, ntb_db_valid_mask(nh->ntb));
+			if (!(i % 1024))
+				cond_resched();
+		}
+		nh->st.doorbells += i;
+		return 0;
+	}
+	if (!nh->peer_gen || !nh_up(nh))
+		return -ENOLINK;
+
+	if (!strcmp(cmd, "good")) {
+		for (i = 0; i < min(arg, 100000u) && !err; i++)
+			err = nh_good_frame(nh, arg2 ? arg2 : 100, 0);
+	} else if (!strcmp(cmd, "wrap_good")) {
+		err = nh_pad_to_end(nh, 1);
+		if (!err)
+			err = nh_good_frame(nh, 3 * (1u << nh->tx.shift), 0);
+	} else if (!strcmp(cmd, "index_ahead")) {
+		iowrite32(nh->tx.pub + n + 7, &nh->tx.pl->in);
+		nh_ring(nh, NH_DB_DATA);
+		nh->st.bad++;
+	} else if (!strcmp(cmd, "index_behind")) {
+		iowrite32(nh->tx.pub - 5, &nh->tx.pl->in);
+		nh_ring(nh, NH_DB_DATA);
+		nh->st.bad++;
+	} else if (!strcmp(cmd, "bad_seq")) {
+		err = nh_bad_hdr(nh, 100, (u16)(h + 1), 0, 0);
+	} else if (!strcmp(cmd, "stale")) {
+		err = nh_bad_hdr(nh, 100, (u16)(h - n), 0, 0);
+	} else if (!strcmp(cmd, "len_zero")) {
+		err = nh_bad_hdr(nh, 0, (u16)h, 0, 0);
+	} else if (!strcmp(cmd, "len_huge")) {
+		err = nh_bad_hdr(nh, 0xffffffff, (u16)h, 0, 0);
+	} else if (!strcmp(cmd, "len_max")) {
+		err = nh_bad_hdr(nh, nh->tx.max_len + 1, (u16)h, 0,
+				 ntbring_nrec(1u << nh->tx.shift,
+					      nh->tx.max_len + 1));
+	} else if (!strcmp(cmd, "trunc")) {
+		err = nh_bad_hdr(nh, 4 << nh->tx.shift, (u16)h, 0, 1);
+	} else if (!strcmp(cmd, "wrap_trunc")) {
+		err = nh_pad_to_end(nh, 2);
+		if (!err)
+			err = nh_bad_hdr(nh, 4 << nh->tx.shift,
+					 (u16)nh->tx.head, 0, 2);
+	} else if (!strcmp(cmd, "pad_huge")) {
+		err = nh_bad_hdr(nh, (n << nh->tx.shift) + 1, (u16)h,
+				 NTBRING_F_PAD, 0);
+	} else if (!strcmp(cmd, "flags_reserved")) {
+		err = nh_bad_hdr(nh, 100, (u16)h, 0x0002, 0);
+	} else if (!strcmp(cmd, "pad_reserved")) {
+		err = nh_bad_hdr(nh, 100, (u16)h, NTBRING_F_PAD | 0x0080, 0);
+	} else if (!strcmp(cmd, "drv_flags") || !strcmp(cmd, "runt") ||
+		   !strcmp(cmd, "bad_meta")) {
+		/* Well-formed ring frames that only the driver can reject. */
+		u8 buf[NH_META_LEN + ETH_HLEN] = { 0 };
+		struct ntbring_slot slot;
+		u32 len = sizeof(buf);
+		u16 fl = 0;
+
+		if (!strcmp(cmd, "drv_flags")) {
+			fl = 0x8000;
+		} else if (!strcmp(cmd, "runt")) {
+			len = NH_META_LEN + 4;
+		} else {
+			fl = NH_HF_CSUM;
+			buf[0] = 0x60;	/* csum_start 0xea60 */
+			buf[1] = 0xea;
+		}
+		err = nh_room(nh, 8);
+		if (!err)
+			err = ntbring_tx_reserve(&nh->tx, len, 0, fl, &slot);
+		if (!err) {
+			ntbring_tx_write(&nh->tx, &slot, buf, len);
+			ntbring_tx_commit(&nh->tx, &slot);
+			ntbring_tx_publish(&nh->tx);
+			nh_ring(nh, NH_DB_DATA);
+			nh->st.bad++;
+		}
+	} else if (!strcmp(cmd, "bad_out")) {
+		iowrite32(nh->rx_out + 0x40000000,
+			  nh->out + NTBRING_OFF_CONS);
+		nh->hold_out = jiffies + HZ;
+		nh->st.bad++;
+	} else if (!strcmp(cmd, "arm_storm")) {
+		for (i = 0; i < min(arg, 100000u); i++)
+			iowrite32(get_random_u32(), nh->out + NTBRING_OFF_CONS +
+				  offsetof(struct ntbring_cons_line, arm_tok));
+		nh->st.bad++;
+	} else if (!strcmp(cmd, "fuzz")) {
+		nh_fuzz(nh, min(arg, 10000u));
+		nh_follow(nh);
+	} else {
+		return -EINVAL;
+	}
+	return err;
+}
+
+/* ---- debugfs ---- */
+
+static ssize_t nh_cmd_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct nh_dev *nh = file->private_data;
+	char buf[64], name[24];
+	u32 arg = 1, arg2 = 0;
+	int err;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%23s %u %u", name, &arg, &arg2) < 1)
+		return -EINVAL;
+	mutex_lock(&nh->lock);
+	err = nh_cmd(nh, name, arg, arg2);
+	snprintf(nh->last, sizeof(nh->last), "%s: %d", name, err);
+	mutex_unlock(&nh->lock);
+	if (!err)
+		mod_delayed_work(system_wq, &nh->work, 0);
+	return err ? err : count;
+}
+
+static const struct file_operations nh_cmd_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= nh_cmd_write,
+	.llseek	= no_llseek,
+};
+
+static int nh_stats_show(struct seq_file *s, void *unused)
+{
+	struct nh_dev *nh = s->private;
+
+	mutex_lock(&nh->lock);
+	seq_printf(s, "up %d\ngen %08x\npeer_gen %08x\n", nh_up(nh), nh->gen,
+		   nh->peer_gen);
+	seq_printf(s, "tx_head %u\ntx_pub %u\ntx_count %u\nrx_out %u\n",
+		   nh->tx.head, nh->tx.pub, nh->tx.count, nh->rx_out);
+	seq_printf(s, "attaches %llu\ngood %llu\nbad %llu\ndoorbells %llu\n",
+		   nh->st.attaches, nh->st.good, nh->st.bad, nh->st.doorbells);
+	seq_printf(s, "scan_frames %llu\nscan_pads %llu\nscan_bad_hdr %llu\n",
+		   nh->st.scan_frames, nh->st.scan_pads, nh->st.scan_bad_hdr);
+	seq_printf(s, "scan_dirty %llu\nrsvd_dirty %llu\nlast %s\n",
+		   nh->st.scan_dirty, nh->st.rsvd_dirty, nh->last);
+	mutex_unlock(&nh->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nh_stats);
+
+/* ---- NTB client ---- */
+
+static void nh_db_event(void *ctx, int vector)
+{
+	struct nh_dev *nh = ctx;
+	u64 bits = ntb_db_read(nh->ntb);
+
+	ntb_db_clear(nh->ntb, bits);
+	if (bits & nh->db[NH_DB_HS])
+		mod_delayed_work(system_wq, &nh->work, 0);
+}
+
+static void nh_link_event(void *ctx)
+{
+	struct nh_dev *nh = ctx;
+
+	mod_delayed_work(system_wq, &nh->work, 0);
+}
+
+static const struct ntb_ctx_ops nh_ctx_ops = {
+	.link_event	= nh_link_event,
+	.db_event	= nh_db_event,
+};
+
+static int nh_probe(struct ntb_client *client, struct ntb_dev *ntb)
+{
+	u64 valid = ntb_db_valid_mask(ntb);
+	phys_addr_t phys;
+	struct nh_dev *nh;
+	int i, err;
+
+	if (hweight64(valid) < NH_DB_COUNT ||
+	    ntb_spad_count(ntb) <= NH_SPAD_HB)
+		return -ENODEV;
+	nh = kzalloc(sizeof(*nh), GFP_KERNEL);
+	if (!nh)
+		return -ENOMEM;
+	nh->ntb = ntb;
+	mutex_init(&nh->lock);
+	INIT_DELAYED_WORK(&nh->work, nh_work);
+	for (i = 0; i < NH_DB_COUNT; i++) {
+		nh->db[i] = BIT_ULL(__ffs64(valid));
+		valid &= ~nh->db[i];
+	}
+	err = ntb_peer_mw_get_addr(ntb, NH_MW, &phys, &nh->out_size);
+	if (err)
+		goto err_free;
+	nh->out = ioremap_wc(phys, nh->out_size);
+	if (!nh->out) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = ntb_set_ctx(ntb, nh, &nh_ctx_ops);
+	if (err)
+		goto err_unmap;
+	ntb_db_clear(ntb, ntb_db_valid_mask(ntb));
+	ntb_db_clear_mask(ntb, ntb_db_valid_mask(ntb));
+	nh->dbg = debugfs_create_dir(pci_name(ntb->pdev), nh_root);
+	debugfs_create_file("cmd", 0200, nh->dbg, nh, &nh_cmd_fops);
+	debugfs_create_file("stats", 0444, nh->dbg, nh, &nh_stats_fops);
+	ntb_link_enable(ntb, NTB_SPEED_AUTO, NTB_WIDTH_AUTO);
+	schedule_delayed_work(&nh->work, 0);
+	dev_info(&ntb->dev, "hostile ntbnet peer ready (test only)\n");
+	return 0;
+
+err_unmap:
+	iounmap(nh->out);
+err_free:
+	kfree(nh);
+	return err;
+}
+
+static void nh_remove(struct ntb_client *client, struct ntb_dev *ntb)
+{
+	struct nh_dev *nh = ntb->ctx;
+
+	ntb_db_set_mask(ntb, ntb_db_valid_mask(ntb));
+	ntb_clear_ctx(ntb);
+	debugfs_remove_recursive(nh->dbg);
+	cancel_delayed_work_sync(&nh->work);
+	/* Leave like ntbnet does: generation 0, then the handshake bell. */
+	nh_spad_put(nh, NTBRING_SPAD_GEN, 0);
+	nh_ring(nh, NH_DB_HS);
+	ntb_link_disable(ntb);
+	if (nh->in_buf) {
+		ntb_mw_clear_trans(ntb, NH_PIDX, NH_MW);
+		dma_free_coherent(&ntb->pdev->dev, nh->in_size, nh->in_buf,
+				  nh->in_dma);
+	}
+	iounmap(nh->out);
+	kfree(nh);
+}
+
+static struct ntb_client nh_client = {
+	.ops = {
+		.probe = nh_probe,
+		.remove = nh_remove,
+	},
+};
+
+static int __init nh_init(void)
+{
+	int err;
+
+	nh_root = debugfs_create_dir("ntb_hostile", NULL);
+	err = ntb_register_client(&nh_client);
+	if (err)
+		debugfs_remove_recursive(nh_root);
+	return err;
+}
+module_init(nh_init);
+
+static void __exit nh_exit(void)
+{
+	ntb_unregister_client(&nh_client);
+	debugfs_remove_recursive(nh_root);
+}
+module_exit(nh_exit);
+
+MODULE_DESCRIPTION("Hostile ntbnet peer for robustness tests (test only)");
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("ntbnet project");

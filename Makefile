@@ -7,6 +7,8 @@
 #   make deps       install the Debian packages the project needs
 #   make install    modules into /lib/modules/$KVER/extra/ntbnet + depmod
 #   make dkms-add   register the tree with DKMS (then: dkms install ...)
+#   make faults     peer fault campaign, long form (FAULT_CYCLES=20)
+#   make soak       ping + TCP both ways + DRBD verify (SOAK_SECS=600)
 #   KDIR=/path      build against another prepared kernel tree
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD := $(ROOT)/build
@@ -25,11 +27,11 @@ KERNEL_HAS_NTB := $(shell grep -qs '^CONFIG_NTB=' $(KDIR)/include/config/auto.co
 export ROOT BUILD KVER KDIR
 
 .PHONY: all modules upstream-ntb userspace check deps demo clean lint \
-	kver-check help install dkms-add clean-modules
+	kver-check help install dkms-add clean-modules faults soak
 all: modules userspace
 
 help:
-	@sed -n '2,9p' $(ROOT)/Makefile
+	@sed -n '2,11p' $(ROOT)/Makefile
 
 deps:
 	@$(ROOT)/userspace/install-deps
@@ -98,6 +100,16 @@ check: deps
 
 demo: deps all
 	$(ROOT)/userspace/demo
+
+# Reliability campaigns (docs/reliability.md); each holds the lab lock.
+FAULT_CYCLES ?= 20
+SOAK_SECS ?= 600
+faults: all
+	$(ROOT)/userspace/ntbnet-faults --up --cycles $(FAULT_CYCLES) \
+		--json $(BUILD)/faults.json
+soak: all
+	$(ROOT)/userspace/ntbnet-soak --up --secs $(SOAK_SECS) \
+		--json $(BUILD)/soak.json
 
 # Installed: our modules and, when the kernel lacks CONFIG_NTB, the NTB
 # core and the upstream reference clients built beside them.

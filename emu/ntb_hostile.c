@@ -86,11 +86,13 @@ enum nh_db { NH_DB_DATA, NH_DB_SPACE, NH_DB_HS, NH_DB_COUNT };
  * @lock:       serialises commands and @work.
  * @work:       handshake, heartbeat and draining, every NH_POLL_MS.
  * @in_buf:     our inbound window (the other node writes it).
- * @in_dma:     its DMA address; @in_size its size.
+ * @in_dma:     its DMA address.
+ * @in_size:    its size.
  * @out:        the other node's inbound window, mapped write-combined.
  * @out_size:   its size.
  * @db:         doorbell bits, as ntbnet assigns them.
- * @gen:        our generation; @peer_gen the one we are attached to.
+ * @gen:        our generation.
+ * @peer_gen:   the peer generation we are attached to, 0 if none.
  * @announced:  our announcement is in the peer's scratchpads.
  * @hb:         heartbeat value last written.
  * @peer:       the peer's announcement we attached to.

@@ -131,6 +131,7 @@ struct nh_dev {
 		u64 scan_frames;
 		u64 scan_pads;
 		u64 scan_bad_hdr;
+		u64 scan_resync;
 		u64 scan_dirty;
 		u64 rsvd_dirty;
 	} st;
@@ -330,8 +331,9 @@ static void nh_drain(struct nh_dev *nh)
 
 	nh_check_rsvd(nh);
 	if (in - nh->rx_out > NH_RX_REC_COUNT) {
-		nh->st.scan_bad_hdr++;
-		return;
+		/* The peer re-attached (or lags behind our own re-attach). */
+		nh->st.scan_resync++;
+		nh->rx_out = in;
 	}
 	dma_rmb();	/* records after the "in" that covers them */
 	while (nh->rx_out != in) {
@@ -490,13 +492,14 @@ static int nh_good_frame(struct nh_dev *nh, u32 len, u32 flags)
 /* Pad (an empty ring) up to @left records before the end of the ring. */
 static int nh_pad_to_end(struct nh_dev *nh, u32 left)
 {
-	u32 pos = nh->tx.head & nh->tx.mask, pad;
+	u32 pad;
 	int err;
 
 	err = nh_room(nh, nh->tx.count);
 	if (err)
 		return err;
-	pad = (nh->tx.count - left - pos) & nh->tx.mask;
+	pad = (nh->tx.count - left - (nh->tx.head & nh->tx.mask)) &
+	      nh->tx.mask;
 	if (!pad)
 		return 0;
 	nh_put_hdr(nh, nh->tx.head, (pad << nh->tx.shift) - NTBRING_HDR_SIZE,
@@ -764,8 +767,9 @@ static int nh_stats_show(struct seq_file *s, void *unused)
 		   nh->st.attaches, nh->st.good, nh->st.bad, nh->st.doorbells);
 	seq_printf(s, "scan_frames %llu\nscan_pads %llu\nscan_bad_hdr %llu\n",
 		   nh->st.scan_frames, nh->st.scan_pads, nh->st.scan_bad_hdr);
-	seq_printf(s, "scan_dirty %llu\nrsvd_dirty %llu\nlast %s\n",
-		   nh->st.scan_dirty, nh->st.rsvd_dirty, nh->last);
+	seq_printf(s, "scan_dirty %llu\nrsvd_dirty %llu\nscan_resync %llu\n",
+		   nh->st.scan_dirty, nh->st.rsvd_dirty, nh->st.scan_resync);
+	seq_printf(s, "last %s\n", nh->last);
 	mutex_unlock(&nh->lock);
 	return 0;
 }

@@ -522,6 +522,24 @@ static int nh_bad_hdr(struct nh_dev *nh, u32 len, u16 seq, u16 flags,
 	return 0;
 }
 
+/*
+ * Let the peer look at what we wrote before the next command: it re-arms
+ * (a new arm token in our window) when its poll ends, whether it accepted
+ * or rejected the data. Bounded; no answer is not an error.
+ */
+static void nh_settle(struct nh_dev *nh, u32 tok)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (le32_to_cpu(READ_ONCE(nh->tx.cl->arm_tok)) != tok)
+			return;
+		mutex_unlock(&nh->lock);
+		usleep_range(2000, 3000);
+		mutex_lock(&nh->lock);
+	}
+}
+
 static u32 nh_rand_below(u32 n)
 {
 	return n ? get_random_u32() % n : 0;
@@ -585,7 +603,7 @@ static void nh_bad_announce(struct nh_dev *nh, u32 idx, u32 val)
 
 static int nh_cmd(struct nh_dev *nh, const char *cmd, u32 arg, u32 arg2)
 {
-	u32 h = nh->tx.head, n = nh->tx.count, i;
+	u32 h = nh->tx.head, n = nh->tx.count, i, tok;
 	int err = 0;
 
 	if (!strcmp(cmd, "reannounce")) {
@@ -633,6 +651,7 @@ static int nh_cmd(struct nh_dev *nh, const char *cmd, u32 arg, u32 arg2)
 	}
 	if (!nh->peer_gen || !nh_up(nh))
 		return -ENOLINK;
+	tok = le32_to_cpu(READ_ONCE(nh->tx.cl->arm_tok));
 
 	if (!strcmp(cmd, "good")) {
 		for (i = 0; i < min(arg, 100000u) && !err; i++)
@@ -718,6 +737,8 @@ static int nh_cmd(struct nh_dev *nh, const char *cmd, u32 arg, u32 arg2)
 	} else {
 		return -EINVAL;
 	}
+	if (!err && strcmp(cmd, "good"))
+		nh_settle(nh, tok);
 	return err;
 }
 

@@ -16,6 +16,7 @@ KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
 [ -f "$ROOT/build/modules/$KVER/ntb_hostile.ko" ] || { echo "ntb_hostile.ko not built"; exit 77; }
 A=198.18.0.1 B=198.18.0.2
 HDBG=/sys/kernel/debug/ntb_hostile/0000:00:10.0
+ok() { echo "ok (${SECONDS}s): $*"; }
 
 lab_up --topology pair --driver ntbnet --kernel-args "slub_debug=FZP page_poison=1"
 on a 'grep -q "slub_debug=FZP page_poison=1" /proc/cmdline'

@@ -41,6 +41,14 @@
 #define NTBNET_DOWN_POLL_MS	1000
 /* Retry soon after a torn scratchpad read. */
 #define NTBNET_TORN_RETRY_MS	5
+/*
+ * Gratuitous ARP / unsolicited NA rounds after carrier on, one per link
+ * step (heartbeat period). While the peer was away our neighbours' entries
+ * for us went INCOMPLETE or FAILED and would wait for their next probe (up
+ * to a second); an announcement updates them at once. More than one round:
+ * the first may go out before the qdisc is active or the address is set.
+ */
+#define NTBNET_NOTIFY_ROUNDS	3
 
 static const char *const ntbnet_state_names[] = {
 	[NTBNET_DOWN]		= "down",
@@ -361,6 +369,7 @@ static void ntbnet_carrier_up(struct ntbnet_priv *priv)
 	netif_carrier_on(ndev);
 	netif_wake_queue(ndev);
 	ntbnet_napi_kick(priv);
+	priv->notify_peers = NTBNET_NOTIFY_ROUNDS;
 }
 
 /**
@@ -511,6 +520,10 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 			return ntbnet_peer_reset(priv, "peer restarted");
 		if (hs.peer_gen != priv->gen)
 			return ntbnet_self_reset(priv, "peer attached elsewhere");
+		if (priv->notify_peers && netif_running(priv->ndev)) {
+			priv->notify_peers--;
+			netdev_notify_peers(priv->ndev);
+		}
 		hb = ntb_spad_read(priv->ntb, NTBNET_SPAD_HB);
 		if (hb != priv->hb_in) {
 			priv->hb_in = hb;

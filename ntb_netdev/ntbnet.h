@@ -207,6 +207,7 @@ struct ntbnet_link_stats {
  * @hb_out:       heartbeat value we last wrote to the peer.
  * @hb_in:        peer heartbeat value last seen; @hb_time when it changed.
  * @up_since:     jiffies of the last carrier on.
+ * @notify_peers: gratuitous ARP/NA rounds still to send after carrier on.
  * @dma:          the copy engine.
  * @txq, @rxq:    the queue pair.
  * @lstats:       link counters.
@@ -242,6 +243,7 @@ struct ntbnet_priv {
 	u32 hb_in;
 	unsigned long hb_time;
 	unsigned long up_since;
+	unsigned int notify_peers;
 
 	struct ntbnet_dma dma;
 	struct ntbnet_txq txq;

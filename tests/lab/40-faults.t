@@ -16,3 +16,11 @@ lab_up --topology pair --driver ntbnet
 "$ROOT/userspace/ntbnet-faults" --cycles "${FAULT_CYCLES:-3}" --crash-every 2 --hold 0.5 \
 	--json "$NTBLAB_DIR/../faults-short.json" || fail "fault campaign (summary above)"
 ok "fault campaign: ${FAULT_CYCLES:-3} cycles passed"
+
+# Regression: a returning peer announces itself (gratuitous ARP after
+# carrier on), so a's neighbour entry is fresh without a probing for it.
+on a 'sysctl -qw net.ipv4.conf.ntb0.arp_accept=1 && ip neigh flush dev ntb0'
+on b "rmmod ntbnet && modprobe ntbnet && ip addr add 198.18.0.2/24 dev ntb0 && ip link set ntb0 up"
+wait_until 5 "a learns b's MAC from b's gratuitous ARP, sending nothing itself" \
+	on_q a 'ip neigh show 198.18.0.2 dev ntb0 | grep -q lladdr'
+assert_clean_dmesg a b

@@ -138,6 +138,8 @@ static void ntbnet_rx_bad(struct ntbnet_priv *priv,
 
 	if (f->reason >= NTBRING_BAD_MAX)
 		return;
+	if (f->reason == NTBRING_BAD_INDEX && !rx->bad_since)
+		WRITE_ONCE(rx->bad_since, jiffies | 1);
 	trace_ntbnet_drop(priv->ndev, ntbring_bad_name(f->reason), f->len);
 	rx->stats.bad[f->reason]++;
 	rx->stats.bad_recs += f->nrec;
@@ -177,6 +179,8 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 		}
 		ntbnet_rx_frame(priv, &f);
 		ntbring_rx_next(&rx->ring, &f);
+		if (unlikely(rx->bad_since))
+			WRITE_ONCE(rx->bad_since, 0);
 		if (!(++done % NTBNET_RX_RELEASE))
 			ntbnet_rx_release(priv);
 	}
@@ -237,6 +241,7 @@ void ntbnet_rx_attach(struct ntbnet_priv *priv, u32 start)
 void ntbnet_rx_detach(struct ntbnet_priv *priv)
 {
 	priv->rxq.ready = false;
+	WRITE_ONCE(priv->rxq.bad_since, 0);
 	clear_bit(0, &priv->rxq.space);
 }
 

@@ -10,19 +10,8 @@
 # old indices and the rings stayed out of sync for good.
 set -eu
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
-export NTBLAB_DIR=$ROOT/build/test-lab-ntbnet-stall
-NTBLAB=$ROOT/userspace/ntblab
-KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
-command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86 not installed"; exit 77; }
-[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "ntbnet.ko not built"; exit 77; }
-
-. "$ROOT/tests/lab/ntbnet-lib.sh"
-
-exec 9>>/tmp/ntbnet-lab.lock
-flock 9
-"$NTBLAB" down >/dev/null 2>&1 || true
-"$NTBLAB" up --topology pair --driver ntbnet >/dev/null || fail "lab up"
+. tests/lab/ntbnet-lib.sh
+ntbnet_pair_up ntbnet-stall
 qa=$(cat "$NTBLAB_DIR/a.pid")
 trap 'kill -CONT $qa 2>/dev/null; cleanup' EXIT
 x a -- iperf3 -s -D >/dev/null

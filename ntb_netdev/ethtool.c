@@ -60,6 +60,7 @@ static const struct ntbnet_stat ntbnet_stats[] = {
 	NTBNET_LNK(refused),
 	NTBNET_LNK(hb_timeouts),
 	NTBNET_LNK(peer_resets),
+	NTBNET_LNK(resyncs),
 };
 
 static void ntbnet_get_drvinfo(struct net_device *ndev,

@@ -18,10 +18,13 @@
  *                carrier off, in-flight frames freed      -> DOWN
  *   REFUSED   -> version or geometry incompatible: one message per peer
  *                generation, the link stays down.
- * Our generation is kept when the peer restarts or the link drops, and
- * moves on when we reset ourselves (ethtool -G, heartbeat loss) so the
- * peer notices; either way the start indices of a new pairing differ, so
- * stale ring contents fail the index and sequence checks.
+ * Our generation is kept when the peer restarts or leaves (it attaches
+ * to us afresh anyway), and moves on whenever we reset our rings on our
+ * own: ethtool -G, heartbeat loss, a receive ring out of sync, and an NTB
+ * link drop, which the peer may not have seen (a glitch one side only
+ * notices) and would otherwise keep producing into a ring we reset.
+ * Either way the start indices of a new pairing differ, so stale ring
+ * contents fail the index and sequence checks.
  *
  * The work item runs every heartbeat period while the NTB link is up
  * and at once on link events and handshake doorbells. The net_device is
@@ -425,6 +428,8 @@ static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 		return;
 	}
 	priv->rx_geom = g;
+	bump |= priv->bump_gen;
+	priv->bump_gen = false;
 	if (bump || !priv->gen) {
 		priv->gen = priv->gen ? priv->gen + 1 : get_random_u32();
 		if (!priv->gen)
@@ -465,6 +470,18 @@ static enum ntbring_hs_err ntbnet_check_peer(struct ntbnet_priv *priv,
 	return NTBRING_HS_OK;
 }
 
+/*
+ * Only index errors and no good frame for a heartbeat timeout: the peer
+ * produces into a ring we no longer agree on. Re-pairing resynchronises.
+ */
+static bool ntbnet_rx_out_of_sync(struct ntbnet_priv *priv)
+{
+	unsigned long since = READ_ONCE(priv->rxq.bad_since);
+
+	return since && time_after(jiffies, since +
+				   msecs_to_jiffies(ntbnet_hb_timeout_ms));
+}
+
 /* One step of the state machine. Returns the delay to the next one. */
 static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 {
@@ -474,8 +491,10 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 	struct ntbring_hs hs;
 
 	if (!ntb_link_is_up(priv->ntb, NULL, NULL)) {
-		if (priv->state != NTBNET_DOWN)
+		if (priv->state != NTBNET_DOWN) {
 			ntbnet_link_detach(priv, "NTB link down");
+			priv->bump_gen = true;
+		}
 		return msecs_to_jiffies(NTBNET_DOWN_POLL_MS);
 	}
 	if (READ_ONCE(priv->reset)) {
@@ -520,6 +539,11 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 			return ntbnet_peer_reset(priv, "peer restarted");
 		if (hs.peer_gen != priv->gen)
 			return ntbnet_self_reset(priv, "peer attached elsewhere");
+		if (ntbnet_rx_out_of_sync(priv)) {
+			priv->lstats.resyncs++;
+			return ntbnet_self_reset(priv,
+						 "receive ring out of sync");
+		}
 		if (priv->notify_peers && netif_running(priv->ndev)) {
 			priv->notify_peers--;
 			netdev_notify_peers(priv->ndev);

@@ -168,6 +168,8 @@ struct ntbnet_txq {
  * @ring:     consumer state of our receive ring.
  * @ready:    @ring is set up; changed only with NAPI disabled.
  * @space:    bit 0: a space doorbell arrived, run the tx wake check.
+ * @bad_since: jiffies (| 1) of the first index error since the last good
+ *            frame, 0 if none; the link work resets a ring stuck there.
  * @stats:    counters.
  */
 struct ntbnet_rxq {
@@ -175,6 +177,7 @@ struct ntbnet_rxq {
 	struct ntbring_rx ring;
 	bool ready;
 	unsigned long space;
+	unsigned long bad_since;
 	struct ntbnet_rxq_stats stats;
 };
 
@@ -184,6 +187,7 @@ struct ntbnet_link_stats {
 	u64 refused;
 	u64 hb_timeouts;
 	u64 peer_resets;
+	u64 resyncs;
 };
 
 /**
@@ -202,6 +206,7 @@ struct ntbnet_link_stats {
  * @rec_count:    configured record count (ethtool -G), applied at reset.
  * @features:     negotiated NTBRING_FEAT_* bits.
  * @reset:        ask @link_work to restart the handshake.
+ * @bump_gen:     the next announcement takes a new generation.
  * @removing:     remove() started: @link_work does nothing.
  * @refused_gen:  peer generation we logged a refusal for.
  * @hb_out:       heartbeat value we last wrote to the peer.
@@ -237,6 +242,7 @@ struct ntbnet_priv {
 	u32 rec_count;
 	u32 features;
 	bool reset;
+	bool bump_gen;
 	bool removing;
 	u32 refused_gen;
 	u32 hb_out;

@@ -21,6 +21,8 @@
 #define NTBNET_RX_LINEAR	1536u
 /* Bytes of a large frame copied into the linear head (the headers). */
 #define NTBNET_RX_HEAD		256u
+/* Largest page block (order) a large frame's payload is received into. */
+#define NTBNET_RX_ORDER		3
 /* Records released to the producer at least this often within a poll. */
 #define NTBNET_RX_RELEASE	16
 
@@ -32,6 +34,29 @@ static void ntbnet_rx_release(struct ntbnet_priv *priv)
 		rx->stats.space_doorbells++;
 		ntbnet_ring_db(priv, NTBNET_DB_SPACE);
 	}
+}
+
+/*
+ * A page for @want payload bytes: up to NTBNET_RX_ORDER, so a 64 KiB
+ * frame costs two allocations and two frags instead of sixteen, falling
+ * back to single pages when memory is fragmented. Truesize stays within
+ * one page-block of the frame.
+ */
+static struct page *ntbnet_rx_page(u32 want, unsigned int *order)
+{
+	unsigned int o = min_t(unsigned int, get_order(want), NTBNET_RX_ORDER);
+	struct page *page;
+
+	for (; o > 0; o--) {
+		page = __dev_alloc_pages(GFP_ATOMIC | __GFP_NOWARN |
+					 __GFP_NORETRY, o);
+		if (page) {
+			*order = o;
+			return page;
+		}
+	}
+	*order = 0;
+	return dev_alloc_page();
 }
 
 static struct sk_buff *ntbnet_rx_skb(struct ntbnet_rxq *rx,
@@ -48,18 +73,20 @@ static struct sk_buff *ntbnet_rx_skb(struct ntbnet_rxq *rx,
 		return NULL;
 	ntbring_rx_copy(f, skb_put(skb, head), NTBNET_META_LEN, head);
 	for (done = head; done < len; ) {
-		u32 n = min_t(u32, len - done, PAGE_SIZE);
 		struct page *page;
+		unsigned int order;
+		u32 n;
 
 		if (skb_shinfo(skb)->nr_frags == MAX_SKB_FRAGS)
 			goto err;
-		page = dev_alloc_page();
+		page = ntbnet_rx_page(len - done, &order);
 		if (!page)
 			goto err;
+		n = min_t(u32, len - done, PAGE_SIZE << order);
 		ntbring_rx_copy(f, page_address(page), NTBNET_META_LEN + done,
 				n);
 		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page, 0, n,
-				PAGE_SIZE);
+				PAGE_SIZE << order);
 		done += n;
 	}
 	return skb;
@@ -138,6 +165,8 @@ static void ntbnet_rx_bad(struct ntbnet_priv *priv,
 
 	if (f->reason >= NTBRING_BAD_MAX)
 		return;
+	if (f->reason == NTBRING_BAD_INDEX && !rx->bad_since)
+		WRITE_ONCE(rx->bad_since, jiffies | 1);
 	trace_ntbnet_drop(priv->ndev, ntbring_bad_name(f->reason), f->len);
 	rx->stats.bad[f->reason]++;
 	rx->stats.bad_recs += f->nrec;
@@ -177,6 +206,8 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 		}
 		ntbnet_rx_frame(priv, &f);
 		ntbring_rx_next(&rx->ring, &f);
+		if (unlikely(rx->bad_since))
+			WRITE_ONCE(rx->bad_since, 0);
 		if (!(++done % NTBNET_RX_RELEASE))
 			ntbnet_rx_release(priv);
 	}
@@ -237,6 +268,7 @@ void ntbnet_rx_attach(struct ntbnet_priv *priv, u32 start)
 void ntbnet_rx_detach(struct ntbnet_priv *priv)
 {
 	priv->rxq.ready = false;
+	WRITE_ONCE(priv->rxq.bad_since, 0);
 	clear_bit(0, &priv->rxq.space);
 }
 

@@ -5,20 +5,8 @@
 # Any WARNING/BUG/Oops/refcount in either kernel log fails the test.
 set -eu
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
-export NTBLAB_DIR=$ROOT/build/test-lab-ntbnet-crash
-NTBLAB=$ROOT/userspace/ntblab
-KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
-command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86 not installed"; exit 77; }
-[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "ntbnet.ko not built"; exit 77; }
-
-. "$ROOT/tests/lab/ntbnet-lib.sh"
-
-# One lab at a time on this machine: queue on the shared lab lock (lib.sh).
-exec 9>>/tmp/ntbnet-lab.lock
-flock 9
-"$NTBLAB" down >/dev/null 2>&1 || true
-"$NTBLAB" up --topology pair --driver ntbnet >/dev/null || fail "lab up"
+. tests/lab/ntbnet-lib.sh
+ntbnet_pair_up ntbnet-crash
 x b -- iperf3 -s -D >/dev/null
 wait_for 5 pings a $B || fail "ping a -> b"
 ifindex_a=$(x a -- cat /sys/class/net/ntb0/ifindex)

@@ -1,8 +1,12 @@
-# tests/lab/ntbnet-lib.sh - helpers shared by the ntbnet lab tests
-# (20-*, 21-*): source after setting ROOT, NTBLAB and NTBLAB_DIR.
+# tests/lab/ntbnet-lib.sh - helpers shared by the ntbnet pair lab tests
+# (20-*, 21-*, 23-*): source after `cd` to the repository root.
+#   ntbnet_pair_up NAME boot the pair with ntbnet (skips without QEMU or
+#                       ntbnet.ko; takes the lab lock; build/test-lab-NAME)
 #   x NODE -- CMD       ntblab exec
 #   wait_for SECS CMD   poll CMD every 0.1 s, bounded
 #   carrier/no_carrier/pings/clean_logs/stat_of/iperf   see below
+ROOT=$PWD
+NTBLAB=$ROOT/userspace/ntblab
 A=198.18.0.1
 B=198.18.0.2
 DBG=/sys/kernel/debug/ntb_hw_ivshmem/0000:00:10.0
@@ -54,4 +58,20 @@ e = r["end"]
 s = e.get("sum_received") or e.get("sum")
 print("%.2f Gbit/s" % (s["bits_per_second"] / 1e9))
 sys.exit(0 if s["bytes"] > 0 else 1)'
+}
+
+# Skip without a kernel, QEMU or ntbnet.ko; queue on the lab lock (one lab
+# at a time on this machine, see lib.sh); boot the pair with ntbnet.
+ntbnet_pair_up() {
+	local kver
+	export NTBLAB_DIR=$ROOT/build/test-lab-$1
+	kver=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
+	command -v qemu-system-x86_64 >/dev/null ||
+		{ echo "qemu-system-x86 not installed"; exit 77; }
+	[ -f "$ROOT/build/modules/$kver/ntbnet.ko" ] ||
+		{ echo "ntbnet.ko not built"; exit 77; }
+	exec 9>>/tmp/ntbnet-lab.lock
+	flock 9
+	"$NTBLAB" down >/dev/null 2>&1 || true
+	"$NTBLAB" up --topology pair --driver ntbnet >/dev/null || fail "lab up"
 }

@@ -70,23 +70,34 @@ good_flows "attach"
 on a "ip neigh replace $B lladdr 02:00:00:00:00:bb dev ntb0 nud permanent"
 on a "for s in 0 56 200 1000 1400 1472; do ping -c 2 -i 0.05 -W 0.1 -s \$s $B >/dev/null 2>&1; done; true"
 
-# --- the data path: every kind of bad ring content
-attack index_ahead rx0_err_bad_index
-attack index_behind rx0_err_bad_index
-attack bad_seq rx0_err_bad_seq
-attack stale rx0_err_bad_seq
-attack len_zero rx0_err_bad_len
-attack len_huge rx0_err_bad_len
-attack len_max rx0_err_bad_len
-attack pad_huge rx0_err_bad_len
-attack trunc rx0_err_truncated
-attack wrap_trunc rx0_err_truncated
-attack flags_reserved rx0_err_bad_flags
-attack pad_reserved rx0_err_bad_flags
-attack drv_flags rx0_drop_bad_flags
-attack runt rx0_drop_runt
-attack bad_meta rx0_drop_bad_meta
-attack wrap_good rx0_packets
+# --- the data path: every kind of bad ring content, each followed by 20
+# valid frames (the hostile peer waits until a polled before the next
+# command): every counter must grow by the number of its attacks, and all
+# 20 x 16 valid frames (+1 for wrap_good) must arrive. A bad record that
+# broke reception would lose the valid frames after it.
+attacks="index_ahead:rx0_err_bad_index index_behind:rx0_err_bad_index
+bad_seq:rx0_err_bad_seq stale:rx0_err_bad_seq len_zero:rx0_err_bad_len
+len_huge:rx0_err_bad_len len_max:rx0_err_bad_len pad_huge:rx0_err_bad_len
+trunc:rx0_err_truncated wrap_trunc:rx0_err_truncated
+flags_reserved:rx0_err_bad_flags pad_reserved:rx0_err_bad_flags
+drv_flags:rx0_drop_bad_flags runt:rx0_drop_runt bad_meta:rx0_drop_bad_meta
+wrap_good:rx0_packets"
+s0=$(snap)
+script=
+for a_c in $attacks; do
+	script="$script echo ${a_c%%:*} > $HDBG/cmd && echo good 20 > $HDBG/cmd &&"
+done
+on b "$script true"
+counted() {
+	local s a_c c n
+	s=$(snap)
+	for c in $(for a_c in $attacks; do echo "${a_c#*:}"; done | sort -u); do
+		n=$(for a_c in $attacks; do echo "${a_c#*:}"; done | grep -c "^$c\$")
+		[ "$c" = rx0_packets ] && n=$((20 * 16 + 1))
+		[ "$(val "$s" "$c")" -ge $(( $(val "$s0" "$c") + n )) ] || return 1
+	done
+}
+wait_until 10 "16 attacks each counted in its counter, and the 321 valid frames sent after them received" counted
 
 errs() {
 	local k s=0

@@ -7,7 +7,7 @@
 #   make deps       install the Debian packages the project needs
 #   make install    modules into /lib/modules/$KVER/extra/ntbnet + depmod
 #   make dkms-add   register the tree with DKMS (then: dkms install ...)
-#   make faults     peer fault campaign, long form (FAULT_CYCLES=20)
+#   make faults     peer faults (FAULT_CYCLES=20) + DRBD crash rounds (DRBD_ROUNDS=2)
 #   make soak       ping + TCP both ways + DRBD verify (SOAK_SECS=600)
 #   KDIR=/path      build against another prepared kernel tree
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -103,10 +103,11 @@ demo: deps all
 
 # Reliability campaigns (docs/reliability.md); each holds the lab lock.
 FAULT_CYCLES ?= 20
+DRBD_ROUNDS ?= 2
 SOAK_SECS ?= 600
 faults: all
 	$(ROOT)/userspace/ntbnet-faults --up --cycles $(FAULT_CYCLES) \
-		--json $(BUILD)/faults.json
+		--drbd-crash $(DRBD_ROUNDS) --json $(BUILD)/faults.json
 soak: all
 	$(ROOT)/userspace/ntbnet-soak --up --secs $(SOAK_SECS) \
 		--json $(BUILD)/soak.json

@@ -40,7 +40,8 @@
  *                      held for one second
  *   arm_storm N        N fresh arm tokens
  *   db_storm N         N rings of every doorbell bit
- *   fuzz N             N rounds of random producer line and records
+ *   fuzz N             N rounds of random producer line and records, then
+ *                      one valid frame
  *   spad_garbage       random values in every handshake scratchpad
  *   version, geom      announcement with major version 2 / a ring larger
  *                      than the window
@@ -734,6 +735,9 @@ static int nh_cmd(struct nh_dev *nh, const char *cmd, u32 arg, u32 arg2)
 	} else if (!strcmp(cmd, "fuzz")) {
 		nh_fuzz(nh, min(arg, 10000u));
 		nh_follow(nh);
+		/* A valid frame ends it: the peer sees its ring in sync again. */
+		if (nh->peer_gen)
+			err = nh_good_frame(nh, 100, 0);
 	} else {
 		return -EINVAL;
 	}

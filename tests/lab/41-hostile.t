@@ -110,6 +110,8 @@ e0=$(errs)
 cmd fuzz 300
 e1=$(errs)
 [ "$e1" -gt "$e0" ] || fail "fuzz: no rejection counted"
+# (a persistently bad index makes a reset the link: wait for the peer)
+wait_until 10 "hostile peer attached after fuzz" hostile_up
 good_flows "fuzz"
 ok "fuzz: 300 rounds of random indices and headers, $((e1 - e0)) rejections counted"
 

@@ -101,7 +101,10 @@ void ntbnet_link_kick(struct ntbnet_priv *priv)
  */
 void ntbnet_link_event(void *ctx)
 {
-	ntbnet_link_kick(ctx);
+	struct ntbnet_priv *priv = ctx;
+
+	netdev_dbg(priv->ndev, "NTB link event\n");
+	ntbnet_link_kick(priv);
 }
 
 /**
@@ -257,7 +260,10 @@ static void ntbnet_announce(struct ntbnet_priv *priv)
 		ntbnet_spad_put(priv, i, spad[i]);
 	ntbnet_spad_put(priv, NTBRING_SPAD_GEN, spad[NTBRING_SPAD_GEN]);
 	ntbnet_ring_db(priv, NTBNET_DB_HS);
-	netdev_dbg(priv->ndev, "announced generation %08x\n", priv->gen);
+	netdev_dbg(priv->ndev,
+		   "announced generation %08x: rx ring %u x %u B, max frame %u, window %zu B\n",
+		   priv->gen, priv->rx_geom.rec_count, priv->rx_geom.rec_size,
+		   priv->rx_geom.max_len, priv->in_size);
 }
 
 /**
@@ -353,7 +359,11 @@ static void ntbnet_attach(struct ntbnet_priv *priv,
 	priv->hb_in = ntb_spad_read(priv->ntb, NTBNET_SPAD_HB);
 	priv->hb_time = jiffies;
 	ntbnet_set_state(priv, NTBNET_ATTACHED, "peer announced");
-	netdev_dbg(ndev, "attached to peer generation %08x\n", hs->gen);
+	netdev_dbg(ndev,
+		   "attached to peer generation %08x: protocol %u.%u, features %#x, its rx ring %u x %u B, max frame %u; waiting for its acknowledgment\n",
+		   hs->gen, hs->version >> 16, hs->version & 0xffff,
+		   hs->features, hs->rx.rec_count, hs->rx.rec_size,
+		   hs->rx.max_len);
 }
 
 static void ntbnet_carrier_up(struct ntbnet_priv *priv)
@@ -434,6 +444,7 @@ static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 		priv->gen = priv->gen ? priv->gen + 1 : get_random_u32();
 		if (!priv->gen)
 			priv->gen = 1;
+		netdev_dbg(priv->ndev, "new generation %08x\n", priv->gen);
 	}
 	priv->refused_gen = 0;
 	ntbnet_set_state(priv, NTBNET_ANNOUNCED, bump ? "new generation" :
@@ -510,8 +521,11 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 	ntbnet_spad_put(priv, NTBNET_SPAD_HB, ++priv->hb_out);
 
 	err = ntbnet_read_peer(priv, &hs, raw);
-	if (err == NTBRING_HS_TORN)
+	if (err == NTBRING_HS_TORN) {
+		netdev_dbg(priv->ndev,
+			   "peer announcement changed while read, retrying\n");
 		return msecs_to_jiffies(NTBNET_TORN_RETRY_MS);
+	}
 	if (err == NTBRING_HS_OK)
 		err = ntbnet_check_peer(priv, &hs);
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Peer fault campaign, short form: userspace/ntbnet-faults --cycles 3 on the
+# Peer fault campaign, short form: userspace/ntbnet-faults --cycles 2 on the
 # pair (each cycle: rmmod/modprobe on b and on a, NTB link forced down and
 # up, MTU change; crash + boot of b in cycle 1; all under iperf3 both ways
 # and ping; `make faults` crashes b in every cycle).
@@ -13,7 +13,7 @@ KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
 [ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "ntbnet.ko not built"; exit 77; }
 
 lab_up --topology pair --driver ntbnet
-"$ROOT/userspace/ntbnet-faults" --cycles "${FAULT_CYCLES:-3}" --crash-every 3 --hold 0.5 \
+"$ROOT/userspace/ntbnet-faults" --cycles "${FAULT_CYCLES:-2}" --crash-every 3 --hold 0.5 \
 	--json "$NTBLAB_DIR/../faults-short.json" || fail "fault campaign (summary above)"
 ok "fault campaign: ${FAULT_CYCLES:-3} cycles passed"
 

@@ -1,0 +1,96 @@
+#!/bin/bash
+# The debugging tools of docs/debugging.md on a live pair, one lab boot:
+# dynamic debug prints every handshake step of a link reset; the bpftrace
+# scripts of userspace/bpf print non-empty histograms during a ping
+# (tracepoints and kprobes of the module); gdb attached through QEMU's
+# gdbstub (ntblab up --gdb, ntblab gdb) reads a module variable, stops in
+# ntbnet_poll() with a backtrace into the kernel, and the link survives.
+. "$(dirname "$0")/lib.sh"
+KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
+[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "ntbnet.ko not built"; exit 77; }
+for t in gdb bpftrace; do
+	command -v $t >/dev/null || { echo "$t not installed (userspace/install-deps)"; exit 77; }
+done
+A=198.18.0.1
+B=198.18.0.2
+BT=$ROOT/userspace/bpf
+
+lab_up --topology pair --driver ntbnet --gdb a
+wait_until 20 "ping a -> b" on_q a "ping -c 1 -W 1 $B"
+
+# --- dynamic debug: a self reset (ethtool -G) walks every handshake step
+on a "echo 'module ntbnet +p' > /sys/kernel/debug/dynamic_debug/control"
+on a "dmesg -C; ethtool -G ntb0 rx 8192"
+wait_until 15 "link up after ethtool -G" on_q a "dmesg | grep -q 'link up:'"
+log=$("$NTBLAB" exec a -- dmesg) || fail "dmesg on a"
+for m in "link down: reconfigured" "new generation [0-9a-f]{8}" \
+	 "announced generation [0-9a-f]{8}: rx ring 8192 x 256 B" \
+	 "attached to peer generation [0-9a-f]{8}: protocol 1\.0" \
+	 "link up: peer generation"; do
+	echo "$log" | grep -Eq "$m" || fail "no '$m' in a's kernel log: $log"
+done
+ok "dynamic debug: reset, generation, announcement, attach, link up"
+
+# --- bpftrace: start the scripts in the background, each writing a file;
+# "Tracing" (their BEGIN) means attached. A ping from a to b gives a
+# publishes and replies, b polls.
+bt_start() {	# node script
+	on "$1" "timeout -s INT 120 bpftrace $BT/ntbnet-$2.bt >/tmp/bt-$2.out 2>&1 & echo \$! >/tmp/bt-$2.pid"
+}
+bt_started() { on_q "$1" "grep -q '^Tracing' /tmp/bt-$2.out"; }
+bt_stopped() { on_q "$1" "! kill -0 \$(cat /tmp/bt-$2.pid)"; }
+bt_start a txlat
+bt_start a rxlat
+bt_start b napi
+wait_until 90 "bpftrace txlat attached on a" bt_started a txlat
+wait_until 90 "bpftrace rxlat attached on a" bt_started a rxlat
+wait_until 90 "bpftrace napi attached on b" bt_started b napi
+on a "ping -c 20 -i 0.05 $B >/dev/null"
+for s in a:txlat a:rxlat b:napi; do
+	on "${s%:*}" "kill -INT \$(cat /tmp/bt-${s#*:}.pid)"
+done
+for s in a:txlat a:rxlat b:napi; do
+	wait_until 30 "bpftrace ${s#*:} on ${s%:*} printed its maps" bt_stopped "${s%:*}" "${s#*:}"
+done
+# Events in a histogram: the counts of its rows "[lo, hi)  N |@@@|"
+# (or "[N]  N |@@@|"), up to the blank line that ends the map.
+hist_count() {	# output map
+	echo "$1" | sed -n "/^$2/,/^\$/p" |
+		sed -En 's/^\[[0-9KMG, ]+[])] +([0-9]+) +\|.*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+check_hist() {	# node script map
+	local out n
+	out=$("$NTBLAB" exec "$1" -- cat /tmp/bt-$2.out) || fail "read bt-$2.out"
+	n=$(hist_count "$out" "$3")
+	[ "$n" -gt 0 ] || fail "$2 on $1: no events in $3: $out"
+	ok "bpftrace $2 on $1: $n events in $3"
+}
+check_hist a txlat "@xmit_to_publish_us\[ntb0\]"
+check_hist a rxlat "@doorbell_to_poll_us"
+check_hist a rxlat "@poll_us"
+check_hist b napi "@frames_per_poll\[ntb0\]"
+out=$("$NTBLAB" exec b -- cat /tmp/bt-napi.out)
+echo "$out" | grep -Eq '^@polls\[ntb0\]: [1-9]' || fail "napi: no poll count: $out"
+ok "bpftrace napi on b: polls counted"
+
+# --- gdb through the gdbstub: b pings a, a stops in its NAPI poll
+("$NTBLAB" exec b -- ping -c 5 -i 0.3 $A >/dev/null 2>&1 &)
+out=$(timeout 90 "$NTBLAB" gdb a -- -batch -ex 'p ntbnet_heartbeat_ms' \
+	-ex 'break ntbnet_poll' -ex continue -ex bt -ex 'p budget' \
+	-ex delete -ex detach 2>&1) || fail "ntblab gdb a: $out"
+echo "$out" | grep -q '^\$1 = 100$' || fail "gdb: ntbnet_heartbeat_ms not 100: $out"
+echo "$out" | grep -Eq '^Breakpoint 1, ntbnet_poll \(napi=0x[0-9a-f]+, budget=64\) at .*rx\.c' ||
+	fail "gdb: no stop in ntbnet_poll: $out"
+echo "$out" | grep -q '^\$2 = 64$' || fail "gdb: budget not read: $out"
+echo "$out" | grep -q 'detached' || fail "gdb did not detach: $out"
+ok "gdb: module variable, breakpoint in ntbnet_poll, arguments, detach"
+if [ -f "/usr/lib/debug/boot/vmlinux-$KVER" ]; then
+	echo "$out" | grep -Eq '^#1 +0x[0-9a-f]+ in __napi_poll \(' ||
+		fail "gdb: no kernel frame under ntbnet_poll: $out"
+	ok "gdb: backtrace into the kernel (__napi_poll) with vmlinux symbols"
+else
+	ok "no vmlinux-$KVER with debug info: kernel frames not checked"
+fi
+wait_until 20 "ping a -> b after the debugger left" on_q a "ping -c 1 -W 1 $B"
+assert_clean_dmesg a b

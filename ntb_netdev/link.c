@@ -157,7 +157,8 @@ static int ntbnet_inbuf_setup(struct ntbnet_priv *priv,
 	ntbnet_inbuf_free(priv);
 	/* On the emulator this allocation is the shared window itself. */
 	priv->in_buf = dma_alloc_coherent(&priv->ntb->pdev->dev, size,
-					  &priv->in_dma, GFP_KERNEL);
+					  &priv->in_dma,
+					  GFP_KERNEL | __GFP_NOWARN);
 	if (!priv->in_buf)
 		return -ENOMEM;
 	priv->in_size = size;
@@ -217,7 +218,13 @@ static int ntbnet_inbuf_limits(struct ntbnet_priv *priv)
 			       &size_align, &size_max);
 	if (err)
 		return err;
-	priv->in_align = max_t(resource_size_t, size_align, PAGE_SIZE);
+	/*
+	 * Some NTBs (Intel) want the translated address aligned to the whole
+	 * window: a buffer whose size is a multiple of addr_align is, as the
+	 * coherent allocator aligns to the allocation's order.
+	 */
+	priv->in_align = max3(size_align, addr_align,
+			      (resource_size_t)PAGE_SIZE);
 	priv->in_max = min(size_max, priv->out_size);
 	return 0;
 }
@@ -426,17 +433,34 @@ void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why)
  */
 static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 {
+	u32 count = priv->rec_count;
 	struct ntbring_geom g;
+	int err;
 
-	if (ntbnet_inbuf_limits(priv) ||
-	    ntbnet_geom_for(priv, priv->rec_count, &g) ||
-	    ntbnet_inbuf_setup(priv, &g)) {
+	err = ntbnet_inbuf_limits(priv);
+	/*
+	 * Without an IOMMU or CMA the page allocator gives at most 4 MiB in
+	 * one piece: halve the ring until its window can be allocated.
+	 */
+	while (!err) {
+		err = ntbnet_geom_for(priv, count, &g);
+		if (!err)
+			err = ntbnet_inbuf_setup(priv, &g);
+		if (err != -ENOMEM || g.rec_count / 2 < NTBRING_REC_COUNT_MIN)
+			break;
+		count = g.rec_count / 2;
+	}
+	if (err) {
 		if (net_ratelimit())
 			netdev_err(priv->ndev,
-				   "cannot set up a %u-record receive ring\n",
-				   priv->rec_count);
+				   "cannot set up a %u-record receive ring: %d\n",
+				   priv->rec_count, err);
 		return;
 	}
+	if (count != priv->rec_count && g.rec_count != priv->rx_geom.rec_count)
+		netdev_warn(priv->ndev,
+			    "receive ring of %u records (%u asked): no contiguous memory for more\n",
+			    g.rec_count, priv->rec_count);
 	priv->rx_geom = g;
 	bump |= priv->bump_gen;
 	priv->bump_gen = false;

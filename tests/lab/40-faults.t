@@ -1,5 +1,5 @@
 #!/bin/bash
-# Peer fault campaign, short form: userspace/ntbnet-faults --cycles 2 on the
+# Peer fault campaign, short form: userspace/ntbnet-faults --cycles 1 on the
 # pair (each cycle: rmmod/modprobe on b and on a, NTB link forced down and
 # up, MTU change; crash + boot of b in cycle 1; all under iperf3 both ways
 # and ping; `make faults` crashes b in every cycle).
@@ -13,9 +13,9 @@ KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
 [ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "ntbnet.ko not built"; exit 77; }
 
 lab_up --topology pair --driver ntbnet
-"$ROOT/userspace/ntbnet-faults" --cycles "${FAULT_CYCLES:-2}" --crash-every 3 --hold 0.5 \
+"$ROOT/userspace/ntbnet-faults" --cycles "${FAULT_CYCLES:-1}" --crash-every 3 --hold 0.5 \
 	--json "$NTBLAB_DIR/../faults-short.json" || fail "fault campaign (summary above)"
-ok "fault campaign: ${FAULT_CYCLES:-2} cycles passed"
+ok "fault campaign: ${FAULT_CYCLES:-1} cycles passed"
 
 # Regression: a returning peer announces itself (gratuitous ARP after
 # carrier on), so a's neighbour entry is fresh without a probing for it.

@@ -116,6 +116,7 @@ good_flows "fuzz"
 ok "fuzz: 300 rounds of random indices and headers, $((e1 - e0)) rejections counted"
 
 # The consumer index of a's transmit ring, far out of range while a sends.
+wait_until 10 "a's carrier up after fuzz" carrier_a
 before=$(st tx0_bad_out)
 cmd bad_out
 on a "ping -c 5 -i 0.1 -W 0.1 $B >/dev/null 2>&1; true"

@@ -37,7 +37,7 @@
  *   runt, bad_meta     payload shorter than the driver header + Ethernet
  *                      header; checksum offsets outside the frame
  *   bad_out            consumer index of the other ring far out of range,
- *                      held for one second
+ *                      held for three seconds
  *   arm_storm N        N fresh arm tokens
  *   db_storm N         N rings of every doorbell bit
  *   fuzz N             N rounds of random producer line and records, then
@@ -526,14 +526,19 @@ static int nh_bad_hdr(struct nh_dev *nh, u32 len, u16 seq, u16 flags,
 /*
  * Let the peer look at what we wrote before the next command: it re-arms
  * (a new arm token in our window) when its poll ends, whether it accepted
- * or rejected the data. Bounded; no answer is not an error.
+ * or rejected the data, and a rejected frame moves its consumer index past
+ * everything we published. Frames published before the peer has done both
+ * could be dropped with the bad ones (the consumer discards everything
+ * published when it rejects a frame). Bounded (about 2 s, for slow
+ * emulated nodes); no answer is not an error.
  */
 static void nh_settle(struct nh_dev *nh, u32 tok)
 {
 	int i;
 
-	for (i = 0; i < 100; i++) {
-		if (le32_to_cpu(READ_ONCE(nh->tx.cl->arm_tok)) != tok)
+	for (i = 0; i < 800; i++) {
+		if (le32_to_cpu(READ_ONCE(nh->tx.cl->arm_tok)) != tok &&
+		    le32_to_cpu(READ_ONCE(nh->tx.cl->out)) == nh->tx.pub)
 			return;
 		mutex_unlock(&nh->lock);
 		usleep_range(2000, 3000);
@@ -725,7 +730,7 @@ static int nh_cmd(struct nh_dev *nh, const char *cmd, u32 arg, u32 arg2)
 	} else if (!strcmp(cmd, "bad_out")) {
 		iowrite32(nh->rx_out + 0x40000000,
 			  nh->out + NTBRING_OFF_CONS);
-		nh->hold_out = jiffies + HZ;
+		nh->hold_out = jiffies + 3 * HZ;
 		nh->st.bad++;
 	} else if (!strcmp(cmd, "arm_storm")) {
 		for (i = 0; i < min(arg, 100000u); i++)
@@ -741,7 +746,9 @@ static int nh_cmd(struct nh_dev *nh, const char *cmd, u32 arg, u32 arg2)
 	} else {
 		return -EINVAL;
 	}
-	if (!err && strcmp(cmd, "good"))
+	/* Nothing to settle after good frames or an attack on our own line. */
+	if (!err && strcmp(cmd, "good") && strcmp(cmd, "bad_out") &&
+	    strcmp(cmd, "arm_storm"))
 		nh_settle(nh, tok);
 	return err;
 }

@@ -23,7 +23,7 @@ ok "lab up, ping"
 # carrier does bounce when b re-pairs with a new generation).
 ntb_downs() { x "$1" -- awk '$1 == "link_down_events" { print $2 }' "$DBG/info"; }
 asym=0
-for stall in 0.8 0.7 0.9; do
+for stall in ${STALLS:-0.8 0.9}; do
 	down_a=$(ntb_downs a)
 	down_b=$(stat_of b link_link_down)
 	x a -- iperf3 -c $B -t 30 >/dev/null 2>&1 &

@@ -39,18 +39,22 @@ bt_start() {	# node script
 }
 bt_started() { on_q "$1" "grep -q '^Tracing' /tmp/bt-$2.out"; }
 bt_stopped() { on_q "$1" "! kill -0 \$(cat /tmp/bt-$2.pid)"; }
-bt_start a txlat
-bt_start a rxlat
-bt_start b napi
-wait_until 90 "bpftrace txlat attached on a" bt_started a txlat
-wait_until 90 "bpftrace rxlat attached on a" bt_started a rxlat
-wait_until 90 "bpftrace napi attached on b" bt_started b napi
+# One script per node in make check (bpftrace compiles for tens of seconds
+# on a TCG vCPU); rxlat too with NTBNET_FULL=1.
+scripts="a:txlat b:napi"
+[ "${NTBNET_FULL:-0}" = 1 ] && scripts="$scripts a:rxlat"
+for s in $scripts; do
+	bt_start "${s%:*}" "${s#*:}"
+done
+for s in $scripts; do
+	wait_until 90 "bpftrace ${s#*:} attached on ${s%:*}" bt_started "${s%:*}" "${s#*:}"
+done
 on a "ping -c 20 -i 0.05 $B >/dev/null"
-for s in a:txlat a:rxlat b:napi; do
+for s in $scripts; do
 	on "${s%:*}" "kill -INT \$(cat /tmp/bt-${s#*:}.pid)"
 done
-for s in a:txlat a:rxlat b:napi; do
-	wait_until 30 "bpftrace ${s#*:} on ${s%:*} printed its maps" bt_stopped "${s%:*}" "${s#*:}"
+for s in $scripts; do
+	wait_until 90 "bpftrace ${s#*:} on ${s%:*} printed its maps" bt_stopped "${s%:*}" "${s#*:}"
 done
 # Events in a histogram: the counts of its rows "[lo, hi)  N |@@@|"
 # (or "[N]  N |@@@|"), up to the blank line that ends the map.
@@ -67,8 +71,10 @@ check_hist() {	# node script map
 	ok "bpftrace $2 on $1: $n events in $3"
 }
 check_hist a txlat "@xmit_to_publish_us\[ntb0\]"
-check_hist a rxlat "@doorbell_to_poll_us"
-check_hist a rxlat "@poll_us"
+if [ "${NTBNET_FULL:-0}" = 1 ]; then
+	check_hist a rxlat "@doorbell_to_poll_us"
+	check_hist a rxlat "@poll_us"
+fi
 check_hist b napi "@frames_per_poll\[ntb0\]"
 out=$("$NTBLAB" exec b -- cat /tmp/bt-napi.out)
 echo "$out" | grep -Eq '^@polls\[ntb0\]: [1-9]' || fail "napi: no poll count: $out"

@@ -32,10 +32,10 @@ ok "DRBD resource up: a Primary, both UpToDate, connected over ntb0"
 on a 'cat /proc/drbd' | grep -q " C r" || fail "resource not in protocol C"
 ok "protocol C"
 
-# fio: 24 MiB of 4 KiB random writes (queue depth 16), 24 MiB sequential
+# fio: 8 MiB of 4 KiB random writes (queue depth 16), 8 MiB sequential
 # 1 MiB writes, 8 MiB of 4 KiB writes one at a time; each block read back
 # and checked (verify=crc32c, verify_fatal)
-"$MIRROR" --lab run --jobs randwrite,seqwrite,latency --fio-size 24M --out "$OUT" ||
+"$MIRROR" --lab run --jobs randwrite,seqwrite,latency --fio-size 8M --out "$OUT" ||
 	fail "ntbnet-mirror run (fio failed or a verify error)"
 python3 - "$OUT/mirror.json" <<'EOF' || fail "mirror.json"
 import json, sys
@@ -46,7 +46,7 @@ assert r["link"]["interface"] == "ntb0" and r["link"]["netdev_driver"] == "ntbne
 jobs = {j["job"]: j for j in r["jobs"]}
 assert sorted(jobs) == ["latency", "randwrite", "seqwrite"], sorted(jobs)
 assert jobs["latency"]["size_bytes"] == 8 << 20 and jobs["latency"]["iodepth"] == 1
-assert jobs["randwrite"]["size_bytes"] == 24 << 20 and jobs["seqwrite"]["bs"] == "1M"
+assert jobs["randwrite"]["size_bytes"] == 8 << 20 and jobs["seqwrite"]["bs"] == "1M"
 for j in jobs.values():
     name = j["job"]
     assert j["fio_rc"] == 0 and j["fio_error"] == 0, (name, j["fio_rc"], j["fio_error"])

@@ -39,23 +39,28 @@ bt_start() {	# node script
 }
 bt_started() { on_q "$1" "grep -q '^Tracing' /tmp/bt-$2.out"; }
 bt_stopped() { on_q "$1" "! kill -0 \$(cat /tmp/bt-$2.pid)"; }
+bt_stop() { on "$1" "kill -INT \$(cat /tmp/bt-$2.pid)"; }
+bt_wait() {	# node script
+	wait_until 90 "bpftrace $2 attached on $1" bt_started "$1" "$2"
+}
+bt_wait_stop() {	# node script
+	wait_until 90 "bpftrace $2 on $1 printed its maps" bt_stopped "$1" "$2"
+}
 # One script per node in make check (bpftrace compiles for tens of seconds
 # on a TCG vCPU); rxlat too with NTBNET_FULL=1.
 scripts="a:txlat b:napi"
 [ "${NTBNET_FULL:-0}" = 1 ] && scripts="$scripts a:rxlat"
-for s in $scripts; do
-	bt_start "${s%:*}" "${s#*:}"
-done
-for s in $scripts; do
-	wait_until 90 "bpftrace ${s#*:} attached on ${s%:*}" bt_started "${s%:*}" "${s#*:}"
-done
+each_script() {	# function: called with node and script of each
+	local s
+	for s in $scripts; do
+		"$1" "${s%:*}" "${s#*:}"
+	done
+}
+each_script bt_start
+each_script bt_wait
 on a "ping -c 20 -i 0.05 $B >/dev/null"
-for s in $scripts; do
-	on "${s%:*}" "kill -INT \$(cat /tmp/bt-${s#*:}.pid)"
-done
-for s in $scripts; do
-	wait_until 90 "bpftrace ${s#*:} on ${s%:*} printed its maps" bt_stopped "${s%:*}" "${s#*:}"
-done
+each_script bt_stop
+each_script bt_wait_stop
 # Events in a histogram: the counts of its rows "[lo, hi)  N |@@@|"
 # (or "[N]  N |@@@|"), up to the blank line that ends the map.
 hist_count() {	# output map

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Peer fault campaign, short form: userspace/ntbnet-faults --cycles 1 on the
 # pair (each cycle: rmmod/modprobe on b and on a, NTB link forced down and
-# up, MTU change with NTBNET_FULL=1; crash + boot of b in cycle 1; all under iperf3 both ways
-# and ping; `make faults` crashes b in every cycle).
+# up, an MTU change with NTBNET_FULL=1; crash + boot of b in cycle 1; all
+# under iperf3 both ways and ping; `make faults` crashes b in every cycle).
 # It fails when traffic does not resume within 2 s of the peer being ready,
 # when a kernel log shows a WARNING/BUG/Oops/refcount/hung task, when a's
 # ntb0 loses its address, or when a's slab or skb counts stay above their

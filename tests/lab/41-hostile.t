@@ -124,7 +124,7 @@ good_flows "fuzz"
 ok "fuzz: 300 rounds of random indices and headers, $((e1 - e0)) rejections counted"
 
 # The consumer index of a's transmit ring, far out of range while a sends.
-# The hostile peer holds the bad value for 1 s only (and a re-pair after the
+# The hostile peer holds the bad value for 3 s only (and a re-pair after the
 # fuzz resets it): attack and send again until a has read it.
 wait_until 10 "a's carrier up after fuzz" carrier_a
 wait_until 10 "hostile peer attached before bad_out" hostile_up

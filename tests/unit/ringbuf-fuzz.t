@@ -1,7 +1,7 @@
 #!/bin/bash
 # The consumer against arbitrary shared-area contents: the gcc ASan+UBSan
-# driver on generated (valid-then-damaged) rings, then ~10 s of libFuzzer (RINGBUF_FUZZ_SECONDS)
-# when clang is installed. No crash, no out-of-bounds access, no hang.
+# driver on generated (valid-then-damaged) rings, then ~10 s of libFuzzer
+# (RINGBUF_FUZZ_SECONDS) when clang is installed. No crash, no out-of-bounds access, no hang.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 make -s -C "$ROOT" ringbuf-tests

@@ -15,6 +15,7 @@
 #include <linux/ntb.h>
 #include <linux/pci.h>
 
+#include "../ringbuf/ntbring_compat.h"
 #include "ntbnet_dma.h"
 
 /* Prefer a channel on the NTB device's NUMA node; any if it has none. */
@@ -256,7 +257,7 @@ void ntbnet_cpu_copy(struct ntbnet_dma *d, const struct sk_buff *skb,
 	void __iomem *dst = d->win + off;
 	unsigned int i;
 
-	memcpy_toio(dst, skb->data, skb_headlen(skb));
+	ntbr_copy_to_peer(dst, skb->data, skb_headlen(skb));
 	dst += skb_headlen(skb);
 	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
 		const skb_frag_t *f = &skb_shinfo(skb)->frags[i];
@@ -267,7 +268,7 @@ void ntbnet_cpu_copy(struct ntbnet_dma *d, const struct sk_buff *skb,
 				      p, p_off, p_len, copied) {
 			void *v = kmap_local_page(p);
 
-			memcpy_toio(dst, v + p_off, p_len);
+			ntbr_copy_to_peer(dst, v + p_off, p_len);
 			kunmap_local(v);
 			dst += p_len;
 		}

@@ -19,7 +19,7 @@
  *                          release in userspace)
  *   ntbr_flush32(p)        read back a word of peer memory so that all
  *                          our earlier posted writes have landed
- *   ntbr_copy_to_peer()    bulk copy into peer memory (memcpy_toio)
+ *   ntbr_copy_to_peer()    bulk copy into peer memory (64-bit stores)
  *   ntbr_wmb/rmb/mb()      write, read and full barriers
  */
 #ifndef NTBRING_COMPAT_H
@@ -37,6 +37,7 @@
 #include <linux/io.h>
 #include <asm/barrier.h>
 #include <asm/byteorder.h>
+#include <asm/unaligned.h>
 
 #define ntbr_le16_to_cpu(x)	le16_to_cpu(x)
 #define ntbr_le32_to_cpu(x)	le32_to_cpu(x)
@@ -64,9 +65,28 @@ static inline u32 ntbr_flush32(const __le32 __iomem *p)
 	return ioread32(p);
 }
 
+/*
+ * x86's memcpy_toio() stores 32 bits at a time (rep movsl). Frames are
+ * the bulk of what crosses the window, so copies of a cache line or more
+ * align the destination and then store 64 bits at a time: half the
+ * stores, and half the PCIe writes where the window is not combined.
+ * The source may be unaligned (skb data after the Ethernet header).
+ */
 static inline void ntbr_copy_to_peer(void __iomem *dst, const void *src,
 				     size_t n)
 {
+#ifdef CONFIG_64BIT
+	size_t lead = -(unsigned long)dst & 7;
+
+	if (n >= lead + 64) {
+		memcpy_toio(dst, src, lead);
+		dst += lead;
+		src += lead;
+		n -= lead;
+		for (; n >= 8; n -= 8, dst += 8, src += 8)
+			__raw_writeq(get_unaligned((const u64 *)src), dst);
+	}
+#endif
 	memcpy_toio(dst, src, n);
 }
 

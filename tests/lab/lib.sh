@@ -69,7 +69,12 @@ wait_until() {
 	shift 2
 	end=$(( $(date +%s) + secs ))
 	while ! "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$end" ] || fail "timeout (${secs}s): $what"
+		if [ "$(date +%s)" -ge "$end" ]; then
+			# what the condition says now, for the log
+			echo "last try of: $*"
+			"$@" 2>&1 | tail -n 5
+			fail "timeout (${secs}s): $what"
+		fi
 		sleep 0.2
 	done
 	ok "$what"

@@ -39,6 +39,21 @@ rxb=$(x b -- cat /sys/class/net/ntb0/statistics/rx_bytes)
 [ "$tx" -gt 1000000000 ] && [ "$rxb" -gt 1000000000 ] || fail "ip -s counters tx $tx rx $rxb"
 ok "ip -s link counters (a tx $tx B, b rx $rxb B)"
 
+# --- the bytes themselves: 16 MiB of random data each way over TCP, in
+# pieces of odd sizes (so frames start and end at every alignment),
+# compared by SHA-256 at both ends
+SHA=$ROOT/tests/lab/tcp-sha.py
+for pair in "a b $B" "b a $A"; do
+	set -- $pair
+	x $2 -- sh -c "rm -f /tmp/sha.rx; $SHA recv 5299 >/tmp/sha.rx 2>&1 &"
+	wait_for 5 x $2 -- sh -c 'ss -ltn | grep -q ":5299 "' || fail "$2 does not listen on 5299"
+	sent=$(x $1 -- "$SHA" send $3 5299 16777216) || fail "send $1 -> $2: $sent"
+	wait_for 10 x $2 -- sh -c 'grep -q " " /tmp/sha.rx' || fail "$2 received nothing"
+	got=$(x $2 -- cat /tmp/sha.rx)
+	[ "$got" = "$sent" ] || fail "data $1 -> $2 differs: sent '$sent', received '$got'"
+done
+ok "16 MiB each way over TCP arrive intact (SHA-256)"
+
 # --- UDP at a set rate, zero loss
 out=$(x a -- iperf3 -c $B -u -b 100M -t 5 -J) || fail "iperf3 UDP"
 lost=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum"]["lost_packets"])')

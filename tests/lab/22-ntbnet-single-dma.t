@@ -148,19 +148,7 @@ ok "tracepoints: link down/up, publish, rx poll seen in tracefs"
 on a "echo 5 > $SWDMA/fail_every"
 on a 'head -c 33554432 /dev/urandom > /tmp/ntbnet-dma.in'
 # A plain TCP stream, hashed on arrival (iperf3 -F drops the tail).
-on b "rm -f /tmp/ntbnet-dma.sum; /usr/bin/python3 -c '
-import hashlib, socket
-s = socket.create_server((\"$B\", 5300))
-c, _ = s.accept()
-h, n = hashlib.sha256(), 0
-while True:
-    d = c.recv(1 << 20)
-    if not d:
-        break
-    h.update(d)
-    n += len(d)
-open(\"/tmp/ntbnet-dma.sum\", \"w\").write(\"%d %s\\n\" % (n, h.hexdigest()))
-' </dev/null >/dev/null 2>&1 &"
+on b "rm -f /tmp/ntbnet-dma.sum; $ROOT/tests/lab/tcp-sha.py recv 5300 </dev/null >/tmp/ntbnet-dma.sum 2>&1 &"
 wait_until 5 "file receiver listens" on_q b 'ss -ltn | grep -q ":5300 "'
 err0=$(stat_of a tx0_dma_errors)
 dma0=$(stat_of a tx0_dma_frames)

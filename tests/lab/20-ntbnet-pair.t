@@ -30,7 +30,7 @@ ok "ethtool -i, distinct locally administered MACs"
 # --- TCP, each way and both at once
 x b -- iperf3 -s -D >/dev/null
 x a -- iperf3 -s -D >/dev/null
-listens() { x "$1" -- sh -c 'ss -ltn | grep -q ":5201 "'; }
+listens() { x "$1" -- sh -c "ss -ltn | grep -q ':${2:-5201} '"; }	# node [port]
 wait_for 5 listens a && wait_for 5 listens b || fail "iperf3 servers do not listen"
 r=$(iperf a $B -t 10) || fail "iperf3 a -> b"; ok "TCP a -> b: $r"
 r=$(iperf b $A -t 10) || fail "iperf3 b -> a"; ok "TCP b -> a: $r"
@@ -47,7 +47,7 @@ SHA=$ROOT/tests/lab/tcp-sha.py
 for pair in "a b $B" "b a $A"; do
 	set -- $pair
 	x $2 -- sh -c "rm -f /tmp/sha.rx; $SHA recv 5299 >/tmp/sha.rx 2>&1 &"
-	wait_for 5 x $2 -- sh -c 'ss -ltn | grep -q ":5299 "' || fail "$2 does not listen on 5299"
+	wait_for 5 listens $2 5299 || fail "$2 does not listen on 5299"
 	sent=$(x $1 -- "$SHA" send $3 5299 16777216) || fail "send $1 -> $2: $sent"
 	wait_for 10 x $2 -- sh -c 'grep -q " " /tmp/sha.rx' || fail "$2 received nothing"
 	got=$(x $2 -- cat /tmp/sha.rx)

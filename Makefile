@@ -94,11 +94,15 @@ lint: upstream-ntb
 
 userspace: ivshmem-server $(USERSPACE_TARGETS)
 
+# check and demo install packages first, then build in a new make: KVER and
+# KDIR are computed when make reads this file, and on a fresh machine the
+# kernel headers only exist once deps has run.
 check: deps
 	$(MAKE) -C $(ROOT) all
 	$(ROOT)/tests/run
 
-demo: deps all
+demo: deps
+	$(MAKE) -C $(ROOT) all
 	$(ROOT)/userspace/demo
 
 # Reliability campaigns (docs/reliability.md); each holds the lab lock.

@@ -3,6 +3,7 @@
 #   make            build every module (ours + upstream NTB core/clients when
 #                   the kernel has no CONFIG_NTB) and the userspace tools
 #   make check      install missing packages, build, run every test
+#                   (check-nodeps, demo-nodeps: the same without deps)
 #   make demo       the main job: bring up the lab and show it working
 #   make deps       install the Debian packages the project needs
 #   make install    modules into /lib/modules/$KVER/extra/ntbnet + depmod
@@ -24,14 +25,20 @@ SRCDIR := $(BUILD)/linux-src
 UPSTREAM := $(BUILD)/ntb-upstream
 KERNEL_HAS_NTB := $(shell grep -qs '^CONFIG_NTB=' $(KDIR)/include/config/auto.conf && echo y)
 
-export ROOT BUILD KVER KDIR
+export ROOT BUILD
+# Not exported while unknown: the new make that check and demo start after
+# deps must compute them afresh, not inherit empty ones.
+ifneq ($(KVER),)
+export KVER KDIR
+endif
 
 .PHONY: all modules upstream-ntb userspace check deps demo clean lint \
+	check-nodeps demo-nodeps \
 	kver-check help install dkms-add clean-modules faults soak
 all: modules userspace
 
 help:
-	@sed -n '2,11p' $(ROOT)/Makefile
+	@sed -n '2,/^[^#]/{/^#/p}' $(ROOT)/Makefile
 
 deps:
 	@$(ROOT)/userspace/install-deps
@@ -98,11 +105,13 @@ userspace: ivshmem-server $(USERSPACE_TARGETS)
 # KDIR are computed when make reads this file, and on a fresh machine the
 # kernel headers only exist once deps has run.
 check: deps
-	$(MAKE) -C $(ROOT) all
+	$(MAKE) -C $(ROOT) check-nodeps
+check-nodeps: all
 	$(ROOT)/tests/run
 
 demo: deps
-	$(MAKE) -C $(ROOT) all
+	$(MAKE) -C $(ROOT) demo-nodeps
+demo-nodeps: all
 	$(ROOT)/userspace/demo
 
 # Reliability campaigns (docs/reliability.md); each holds the lab lock.

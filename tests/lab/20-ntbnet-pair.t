@@ -47,7 +47,9 @@ SHA=$ROOT/tests/lab/tcp-sha.py
 for pair in "a b $B" "b a $A"; do
 	set -- $pair
 	x $2 -- sh -c "rm -f /tmp/sha.rx; $SHA recv 5299 >/tmp/sha.rx 2>&1 &"
-	wait_for 5 listens $2 5299 || fail "$2 does not listen on 5299"
+	# python3 starts in seconds under TCG, more on a loaded host
+	wait_for 30 listens $2 5299 ||
+		fail "$2 does not listen on 5299: $(x $2 -- cat /tmp/sha.rx 2>&1)"
 	sent=$(x $1 -- "$SHA" send $3 5299 16777216) || fail "send $1 -> $2: $sent"
 	wait_for 10 x $2 -- sh -c 'grep -q " " /tmp/sha.rx' || fail "$2 received nothing"
 	got=$(x $2 -- cat /tmp/sha.rx)

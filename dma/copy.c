@@ -126,10 +126,16 @@ void ntbnet_dma_unmap(struct ntbnet_dma *d, struct ntbnet_dma_map *map)
 {
 	unsigned int i;
 
-	for (i = 0; i < map->n; i++)
-		dma_unmap_page(d->dev, map->addr[i], map->len[i],
-			       DMA_TO_DEVICE);
+	for (i = 0; i < map->n; i++) {
+		if (i == 0 && map->head)
+			dma_unmap_single(d->dev, map->addr[i], map->len[i],
+					 DMA_TO_DEVICE);
+		else
+			dma_unmap_page(d->dev, map->addr[i], map->len[i],
+				       DMA_TO_DEVICE);
+	}
 	map->n = 0;
+	map->head = false;
 }
 
 static int ntbnet_dma_map_skb(struct ntbnet_dma *d, struct sk_buff *skb,
@@ -139,11 +145,13 @@ static int ntbnet_dma_map_skb(struct ntbnet_dma *d, struct sk_buff *skb,
 	dma_addr_t a;
 
 	map->n = 0;
+	map->head = false;
 	if (skb_headlen(skb)) {
 		a = dma_map_single(d->dev, skb->data, skb_headlen(skb),
 				   DMA_TO_DEVICE);
 		if (dma_mapping_error(d->dev, a))
 			return -ENOMEM;
+		map->head = true;
 		map->addr[map->n] = a;
 		map->len[map->n++] = skb_headlen(skb);
 	}

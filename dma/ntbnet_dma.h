@@ -25,9 +25,12 @@ struct ntb_dev;
  * @n:    pieces mapped.
  * @addr: DMA address of each piece.
  * @len:  length of each piece; the linear part is piece 0.
+ * @head: piece 0 is the linear part, mapped with dma_map_single() (and
+ *        so unmapped with dma_unmap_single()); the rest are pages.
  */
 struct ntbnet_dma_map {
 	unsigned int n;
+	bool head;
 	dma_addr_t addr[NTBNET_DMA_PIECES];
 	u32 len[NTBNET_DMA_PIECES];
 };

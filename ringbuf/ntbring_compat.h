@@ -62,6 +62,14 @@ static inline void ntbr_write32(u32 v, __le32 __iomem *p)
 
 static inline u32 ntbr_flush32(const __le32 __iomem *p)
 {
+	/*
+	 * The window is mapped write-combining: a read does not drain the
+	 * WC buffers on x86, and on arm64 a Normal-NC load may be satisfied
+	 * from our own store buffer. The fence makes every earlier store
+	 * leave the CPU first, so the read-back proves they reached the
+	 * bridge (PCIe: a read cannot pass posted writes).
+	 */
+	wmb();
 	return ioread32(p);
 }
 

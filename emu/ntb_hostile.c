@@ -36,6 +36,9 @@
  *   drv_flags          a driver flag bit no feature defines
  *   runt, bad_meta     payload shorter than the driver header + Ethernet
  *                      header; checksum offsets outside the frame
+ *   csum_low           checksum start inside the Ethernet header
+ *   csum_far           checksum field 1100 bytes into a 1400-byte frame
+ *                      (a linear head that large on every frame)
  *   bad_out            consumer index of the other ring far out of range,
  *                      held for three seconds
  *   arm_storm N        N fresh arm tokens
@@ -60,6 +63,7 @@
 #include <linux/pci.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -701,23 +705,37 @@ static int nh_cmd(struct nh_dev *nh, const char *cmd, u32 arg, u32 arg2)
 	} else if (!strcmp(cmd, "pad_reserved")) {
 		err = nh_bad_hdr(nh, 100, (u16)h, NTBRING_F_PAD | 0x0080, 0);
 	} else if (!strcmp(cmd, "drv_flags") || !strcmp(cmd, "runt") ||
-		   !strcmp(cmd, "bad_meta")) {
+		   !strcmp(cmd, "bad_meta") || !strcmp(cmd, "csum_low") ||
+		   !strcmp(cmd, "csum_far")) {
 		/* Well-formed ring frames that only the driver can reject. */
-		u8 buf[NH_META_LEN + ETH_HLEN] = { 0 };
+		const u32 big = NH_META_LEN + 1400;
 		struct ntbring_slot slot;
-		u32 len = sizeof(buf);
+		u32 len = NH_META_LEN + ETH_HLEN;
 		u16 fl = 0;
+		u8 *buf = kzalloc(big, GFP_KERNEL);
 
+		if (!buf)
+			return -ENOMEM;
 		if (!strcmp(cmd, "drv_flags")) {
 			fl = 0x8000;
 		} else if (!strcmp(cmd, "runt")) {
 			len = NH_META_LEN + 4;
-		} else {
+		} else if (!strcmp(cmd, "bad_meta")) {
 			fl = NH_HF_CSUM;
 			buf[0] = 0x60;	/* csum_start 0xea60 */
 			buf[1] = 0xea;
+		} else if (!strcmp(cmd, "csum_low")) {
+			fl = NH_HF_CSUM;
+			buf[0] = 4;	/* csum_start 4, csum_offset 6 */
+			buf[2] = 6;
+		} else {
+			fl = NH_HF_CSUM;
+			len = big;
+			buf[0] = 0x4c;	/* csum_start 1100, csum_offset 6 */
+			buf[1] = 0x04;
+			buf[2] = 6;
 		}
-		err = nh_room(nh, 8);
+		err = nh_room(nh, 16);
 		if (!err)
 			err = ntbring_tx_reserve(&nh->tx, len, 0, fl, &slot);
 		if (!err) {
@@ -727,6 +745,7 @@ static int nh_cmd(struct nh_dev *nh, const char *cmd, u32 arg, u32 arg2)
 			nh_ring(nh, NH_DB_DATA);
 			nh->st.bad++;
 		}
+		kfree(buf);
 	} else if (!strcmp(cmd, "bad_out")) {
 		iowrite32(nh->rx_out + 0x40000000,
 			  nh->out + NTBRING_OFF_CONS);

@@ -5,8 +5,8 @@
  * The lab has no copy engine, so the DMA paths of NTB clients (ntb_perf,
  * ntb_transport use_dma, ntbnet) would never run there. This provider takes
  * dmaengine descriptors like a hardware engine: prep, submit, issue_pending,
- * completion callbacks in softirq-disabled context, cookie status. A worker
- * per channel does the copies in submission order.
+ * completion callbacks (in a task by default, see callback_bh), cookie
+ * status. A worker per channel does the copies in submission order.
  *
  * DMA addresses are physical here (no IOMMU in the lab): system RAM is
  * reached through the direct map, anything else (a PCI BAR such as an NTB
@@ -36,6 +36,11 @@ static int node = -2;
 module_param(node, int, 0444);
 MODULE_PARM_DESC(node,
 		 "NUMA node of the engine; -2 = the node of the first ivshmem device (default -2)");
+
+static bool callback_bh;
+module_param(callback_bh, bool, 0644);
+MODULE_PARM_DESC(callback_bh,
+		 "Run completion callbacks with bottom halves disabled, as engines completing from a tasklet do (default N: in a task with bottom halves enabled, as engines with a threaded interrupt such as idxd do; the harsher case)");
 
 static unsigned int fail_every;
 module_param(fail_every, uint, 0644);
@@ -160,13 +165,20 @@ static void swdma_complete(struct swdma_chan *sc, struct swdma_desc *d,
 	spin_unlock_irqrestore(&sc->lock, fl);
 
 	dma_descriptor_unmap(t);
-	/* hardware engines complete from softirq context */
-	local_bh_disable();
+	/*
+	 * Engines call back from a tasklet (bottom halves off) or from a
+	 * threaded interrupt (idxd: a task, bottom halves on). The default is
+	 * the second: a client that takes a lock here which its own softirq
+	 * code also takes deadlocks when a softirq interrupts the callback.
+	 */
+	if (callback_bh)
+		local_bh_disable();
 	if (t->callback_result)
 		t->callback_result(t->callback_param, &res);
 	else if (t->callback)
 		t->callback(t->callback_param);
-	local_bh_enable();
+	if (callback_bh)
+		local_bh_enable();
 	kfree(d);
 }
 

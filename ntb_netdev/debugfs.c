@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * debugfs.c - /sys/kernel/debug/ntbnet/<pci device>/state: the handshake
- * and both rings' indices, for debugging and userspace/ntbnetctl.
+ * debugfs.c - /sys/kernel/debug/ntbnet/<pci device>/: "state", the
+ * handshake and both rings' indices, for debugging and userspace/ntbnetctl;
+ * "fail_rx_alloc", fault injection: the next N receive allocations fail
+ * (each frame is dropped and counted as rx0_drop_nomem).
  */
 #include <linux/debugfs.h>
 #include <linux/pci.h>
@@ -56,6 +58,8 @@ void ntbnet_debugfs_init(struct ntbnet_priv *priv)
 				       ntbnet_dbg_root);
 	debugfs_create_file("state", 0444, priv->dbg, priv,
 			    &ntbnet_state_fops);
+	debugfs_create_u32("fail_rx_alloc", 0600, priv->dbg,
+			   &priv->fail_rx_alloc);
 }
 
 /**

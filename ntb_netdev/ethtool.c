@@ -4,6 +4,7 @@
  *
  * Counters come from {name, offsetof} tables over the per-queue and link
  * statistics, so adding one is one line here and one field in ntbnet.h.
+ * Each is read inside its group's u64_stats fetch loop.
  * "Rings" are counted in records: rx is our receive ring (settable, a
  * power of two; applied by a link reset), tx is the peer's (read-only).
  */
@@ -13,16 +14,27 @@
 
 #include "ntbnet.h"
 
+/**
+ * struct ntbnet_stat - one ethtool -S counter.
+ * @name: its name.
+ * @off:  offset of the u64 in struct ntbnet_priv.
+ * @sync: offset of its group's struct u64_stats_sync.
+ */
 struct ntbnet_stat {
 	char name[ETH_GSTRING_LEN];
 	size_t off;
+	size_t sync;
 };
 
-#define NTBNET_TXS(n)	{ "tx0_" #n, offsetof(struct ntbnet_priv, txq.stats.n) }
-#define NTBNET_RXS(n)	{ "rx0_" #n, offsetof(struct ntbnet_priv, rxq.stats.n) }
-#define NTBNET_RXB(n, r) \
-	{ "rx0_" n, offsetof(struct ntbnet_priv, rxq.stats.bad[r]) }
-#define NTBNET_LNK(n)	{ "link_" #n, offsetof(struct ntbnet_priv, lstats.n) }
+#define NTBNET_OFF(f)	offsetof(struct ntbnet_priv, f)
+#define NTBNET_TXS(n)	{ "tx0_" #n, NTBNET_OFF(txq.stats.n), \
+			  NTBNET_OFF(txq.stats.syncp) }
+#define NTBNET_RXS(n)	{ "rx0_" #n, NTBNET_OFF(rxq.stats.n), \
+			  NTBNET_OFF(rxq.stats.syncp) }
+#define NTBNET_RXB(n, r) { "rx0_" n, NTBNET_OFF(rxq.stats.bad[r]), \
+			   NTBNET_OFF(rxq.stats.syncp) }
+#define NTBNET_LNK(n)	{ "link_" #n, NTBNET_OFF(lstats.n), \
+			  NTBNET_OFF(lstats.syncp) }
 
 static const struct ntbnet_stat ntbnet_stats[] = {
 	NTBNET_TXS(packets),
@@ -39,6 +51,7 @@ static const struct ntbnet_stat ntbnet_stats[] = {
 	NTBNET_TXS(drop_too_big),
 	NTBNET_TXS(drop_no_space),
 	NTBNET_TXS(drop_inflight),
+	NTBNET_TXS(timeouts),
 	NTBNET_RXS(packets),
 	NTBNET_RXS(bytes),
 	NTBNET_RXS(polls),
@@ -54,13 +67,14 @@ static const struct ntbnet_stat ntbnet_stats[] = {
 	NTBNET_RXB("err_truncated", NTBRING_BAD_TRUNC),
 	NTBNET_RXB("err_bad_flags", NTBRING_BAD_FLAGS),
 	NTBNET_RXS(bad_recs),
-	{ "tx0_bad_out", offsetof(struct ntbnet_priv, txq.ring.bad_out) },
+	NTBNET_TXS(bad_out),
 	NTBNET_LNK(link_up),
 	NTBNET_LNK(link_down),
 	NTBNET_LNK(refused),
 	NTBNET_LNK(hb_timeouts),
 	NTBNET_LNK(peer_resets),
 	NTBNET_LNK(resyncs),
+	NTBNET_LNK(db_polled),
 };
 
 static void ntbnet_get_drvinfo(struct net_device *ndev,
@@ -95,11 +109,23 @@ static void ntbnet_get_strings(struct net_device *ndev, u32 sset, u8 *data)
 static void ntbnet_get_ethtool_stats(struct net_device *ndev,
 				     struct ethtool_stats *stats, u64 *data)
 {
-	const u8 *base = netdev_priv(ndev);
-	unsigned int i;
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+	const u8 *base = (const u8 *)priv;
+	unsigned int i, start;
 
-	for (i = 0; i < ARRAY_SIZE(ntbnet_stats); i++)
-		data[i] = READ_ONCE(*(const u64 *)(base + ntbnet_stats[i].off));
+	for (i = 0; i < ARRAY_SIZE(ntbnet_stats); i++) {
+		const struct ntbnet_stat *st = &ntbnet_stats[i];
+		const struct u64_stats_sync *sync = (const void *)(base +
+								   st->sync);
+
+		do {
+			start = u64_stats_fetch_begin(sync);
+			data[i] = *(const u64 *)(base + st->off);
+		} while (u64_stats_fetch_retry(sync, start));
+		/* Plus what the ring counted since the last attach. */
+		if (st->off == NTBNET_OFF(txq.stats.bad_out))
+			data[i] += READ_ONCE(priv->txq.ring.bad_out);
+	}
 }
 
 static void ntbnet_get_ringparam(struct net_device *ndev,

@@ -311,7 +311,10 @@ static void ntbnet_refuse(struct ntbnet_priv *priv, const u32 *raw,
 	if (raw[NTBRING_SPAD_GEN] == priv->refused_gen)
 		return;
 	priv->refused_gen = raw[NTBRING_SPAD_GEN];
-	priv->lstats.refused++;
+	ntbnet_inc(&priv->lstats.syncp, &priv->lstats.refused);
+	/* A peer cycling generations would log one per handshake doorbell. */
+	if (!__ratelimit(&priv->msg_rs))
+		return;
 	if (err == NTBRING_HS_VERSION)
 		netdev_err(priv->ndev,
 			   "peer speaks protocol %u.%u, we speak %u.%u: link stays down\n",
@@ -324,13 +327,33 @@ static void ntbnet_refuse(struct ntbnet_priv *priv, const u32 *raw,
 			   raw[NTBRING_SPAD_WINSIZE], &priv->out_size);
 }
 
-static void ntbnet_napi_kick(struct ntbnet_priv *priv)
+/*
+ * Our MTU for a peer whose receive ring takes frames of @max_len payload
+ * bytes: the user's MTU, lowered to what both rings carry. With RTNL.
+ */
+static void ntbnet_reconcile_mtu(struct ntbnet_priv *priv, u32 max_len)
 {
-	if (!netif_running(priv->ndev))
+	struct net_device *ndev = priv->ndev;
+	unsigned int old = ndev->mtu, want;
+
+	ndev->max_mtu = min_t(u32, NTBNET_MTU_MAX,
+			      min(max_len, priv->rx_geom.max_len) -
+			      NTBNET_FRAME_OVERHEAD);
+	want = min(priv->want_mtu, ndev->max_mtu);
+	if (want == old)
 		return;
-	local_bh_disable();
-	napi_schedule(&priv->rxq.napi);
-	local_bh_enable();
+	priv->mtu_internal = true;
+	if (dev_set_mtu(ndev, want))
+		netdev_warn(ndev, "cannot change MTU from %u to %u\n", old,
+			    want);
+	else if (want < priv->want_mtu)
+		netdev_warn(ndev,
+			    "MTU lowered from %u to %u: the peer takes frames up to %u bytes (MTU %u restored when a peer takes it)\n",
+			    old, want, max_len, priv->want_mtu);
+	else
+		netdev_info(ndev, "MTU %u restored: the peer takes it\n",
+			    want);
+	priv->mtu_internal = false;
 }
 
 static void ntbnet_attach(struct ntbnet_priv *priv,
@@ -350,13 +373,7 @@ static void ntbnet_attach(struct ntbnet_priv *priv,
 	ntbnet_rx_attach(priv, ntbring_start_index(hs->gen, priv->gen));
 	if (running)
 		napi_enable(&priv->rxq.napi);
-	ndev->max_mtu = min_t(u32, NTBNET_MTU_MAX,
-			      min(hs->rx.max_len, priv->rx_geom.max_len) -
-			      NTBNET_FRAME_OVERHEAD);
-	if (ndev->mtu > ndev->max_mtu)
-		netdev_warn(ndev,
-			    "MTU %u above what the peer accepts (%u): larger frames are dropped\n",
-			    ndev->mtu, ndev->max_mtu);
+	ntbnet_reconcile_mtu(priv, hs->rx.max_len);
 	rtnl_unlock();
 
 	/* Ring lines reach the peer before it learns we attached. */
@@ -379,7 +396,7 @@ static void ntbnet_carrier_up(struct ntbnet_priv *priv)
 
 	ntbnet_set_state(priv, NTBNET_UP, "peer attached to us");
 	priv->up_since = jiffies;
-	priv->lstats.link_up++;
+	ntbnet_inc(&priv->lstats.syncp, &priv->lstats.link_up);
 	netdev_info(ndev,
 		    "link up: peer generation %08x, protocol %u.%u, tx ring %u x %u B, rx ring %u x %u B, copy %s\n",
 		    priv->peer.gen, priv->peer.version >> 16,
@@ -387,7 +404,7 @@ static void ntbnet_carrier_up(struct ntbnet_priv *priv)
 		    priv->peer.rx.rec_size, priv->rx_geom.rec_count,
 		    priv->rx_geom.rec_size, ntbnet_dma_name(&priv->dma));
 	netif_carrier_on(ndev);
-	netif_wake_queue(ndev);
+	ntbnet_tx_start(priv);
 	ntbnet_napi_kick(priv);
 	priv->notify_peers = NTBNET_NOTIFY_ROUNDS;
 }
@@ -415,10 +432,13 @@ void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why)
 	ntbnet_rx_detach(priv);
 	if (running)
 		napi_enable(&priv->rxq.napi);
+	/* Until the next peer: any MTU our own ring carries. */
+	ndev->max_mtu = min_t(u32, NTBNET_MTU_MAX, priv->rx_geom.max_len -
+			      NTBNET_FRAME_OVERHEAD);
 	rtnl_unlock();
 	ntbnet_set_state(priv, NTBNET_DOWN, why);
 	if (was_up) {
-		priv->lstats.link_down++;
+		ntbnet_inc(&priv->lstats.syncp, &priv->lstats.link_down);
 		netdev_info(ndev, "link down: %s\n", why);
 	} else {
 		netdev_dbg(ndev, "handshake reset: %s\n", why);
@@ -489,7 +509,7 @@ static unsigned long ntbnet_self_reset(struct ntbnet_priv *priv,
 static unsigned long ntbnet_peer_reset(struct ntbnet_priv *priv,
 				       const char *why)
 {
-	priv->lstats.peer_resets++;
+	ntbnet_inc(&priv->lstats.syncp, &priv->lstats.peer_resets);
 	ntbnet_link_detach(priv, why);
 	ntbnet_set_state(priv, NTBNET_ANNOUNCED, "wait for the peer");
 	return 0;
@@ -578,7 +598,7 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 		if (hs.peer_gen != priv->gen)
 			return ntbnet_self_reset(priv, "peer attached elsewhere");
 		if (ntbnet_rx_out_of_sync(priv)) {
-			priv->lstats.resyncs++;
+			ntbnet_inc(&priv->lstats.syncp, &priv->lstats.resyncs);
 			return ntbnet_self_reset(priv,
 						 "receive ring out of sync");
 		}
@@ -586,13 +606,18 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 			priv->notify_peers--;
 			netdev_notify_peers(priv->ndev);
 		}
+		/* Lost interrupts and stalls nothing else would notice. */
+		if (ntbnet_db_poll(priv))
+			ntbnet_inc(&priv->lstats.syncp, &priv->lstats.db_polled);
+		if (ntbnet_tx_watchdog(priv))
+			return ntbnet_self_reset(priv, "transmit stalled");
 		hb = ntb_spad_read(priv->ntb, NTBNET_SPAD_HB);
 		if (hb != priv->hb_in) {
 			priv->hb_in = hb;
 			priv->hb_time = jiffies;
 		} else if (time_after(jiffies, priv->hb_time +
 				      msecs_to_jiffies(ntbnet_hb_timeout_ms))) {
-			priv->lstats.hb_timeouts++;
+			ntbnet_inc(&priv->lstats.syncp, &priv->lstats.hb_timeouts);
 			return ntbnet_self_reset(priv, "peer heartbeat lost");
 		}
 		return period;

@@ -73,12 +73,9 @@ static int ntbnet_open(struct net_device *ndev)
 	struct ntbnet_priv *priv = netdev_priv(ndev);
 
 	napi_enable(&priv->rxq.napi);
-	if (netif_carrier_ok(ndev))
-		netif_start_queue(ndev);
+	ntbnet_tx_start(priv);
 	/* Frames may have arrived while we were down. */
-	local_bh_disable();
-	napi_schedule(&priv->rxq.napi);
-	local_bh_enable();
+	ntbnet_napi_kick(priv);
 	return 0;
 }
 
@@ -93,7 +90,11 @@ static int ntbnet_stop(struct net_device *ndev)
 
 static int ntbnet_change_mtu(struct net_device *ndev, int mtu)
 {
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+
 	/* The core checked min_mtu/max_mtu; flow control reads it live. */
+	if (!priv->mtu_internal)
+		priv->want_mtu = mtu;
 	WRITE_ONCE(ndev->mtu, mtu);
 	return 0;
 }
@@ -202,15 +203,22 @@ static void ntbnet_setup_netdev(struct ntbnet_priv *priv)
 
 	ndev->netdev_ops = &ntbnet_netdev_ops;
 	ntbnet_ethtool_init(ndev);
-	ndev->features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA |
-			 NETIF_F_RXCSUM;
-	ndev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM;
+	/*
+	 * No NETIF_F_RXCSUM: nothing here verifies a checksum. Frames the
+	 * peer sends as CHECKSUM_PARTIAL are trusted as a local stack trusts
+	 * its own; "ethtool -K ntb0 tx off" on the sender makes its stack
+	 * compute full checksums, which ours then verifies (docs/design.md).
+	 */
+	ndev->features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA;
+	ndev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM;
 	ndev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	ndev->min_mtu = NTBNET_MTU_MIN;
 	ndev->max_mtu = min_t(u32, NTBNET_MTU_MAX, priv->rx_geom.max_len -
 			      NTBNET_FRAME_OVERHEAD);
 	ndev->mtu = ntbnet_mtu ? clamp_t(u32, ntbnet_mtu, ndev->min_mtu,
 					 ndev->max_mtu) : ndev->max_mtu;
+	priv->want_mtu = ndev->mtu;
+	ratelimit_state_init(&priv->msg_rs, 60 * HZ, 5);
 	ndev->tx_queue_len = 1000;
 	ntbnet_set_mac(priv);
 }
@@ -234,6 +242,7 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	priv->ndev = ndev;
 	priv->ntb = ntb;
 	priv->rec_count = ntbnet_rec_count;
+	u64_stats_init(&priv->lstats.syncp);
 	ntbnet_setup_db(priv);
 
 	err = ntbnet_link_init(priv);
@@ -268,8 +277,12 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	return 0;
 
 err_clear_ctx:
+	/* As remove(): doorbells may have queued the link work already. */
+	WRITE_ONCE(priv->removing, true);
 	ntb_db_set_mask(ntb, priv->db_mask);
 	ntb_clear_ctx(ntb);
+	cancel_delayed_work_sync(&priv->link_work);
+	ntbnet_link_detach(priv, "probe failed");
 err_unregister:
 	ntbnet_debugfs_exit(priv);
 	unregister_netdev(ndev);

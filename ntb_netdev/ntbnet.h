@@ -17,6 +17,7 @@
 
 #include <linux/netdevice.h>
 #include <linux/if_vlan.h>
+#include <linux/ratelimit.h>
 #include <linux/ntb.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
@@ -86,7 +87,11 @@ enum ntbnet_state {
 	NTBNET_REFUSED,
 };
 
-/* Counters; ethtool -S reads them through a {name, offsetof} table. */
+/*
+ * Counters; ethtool -S reads them through a {name, offsetof} table. Each
+ * group has one writer at a time (its queue lock, NAPI, or the link
+ * work) and a u64_stats_sync so 32-bit readers never see a torn value.
+ */
 struct ntbnet_txq_stats {
 	struct u64_stats_sync syncp;
 	u64 packets;
@@ -103,6 +108,8 @@ struct ntbnet_txq_stats {
 	u64 drop_too_big;
 	u64 drop_no_space;
 	u64 drop_inflight;
+	u64 timeouts;
+	u64 bad_out;
 };
 
 struct ntbnet_rxq_stats {
@@ -149,16 +156,20 @@ struct ntbnet_txent {
  * @head:     next entry to fill.
  * @tail:     oldest uncommitted entry.
  * @attached: @ring is set up for the current peer generation.
+ * @stop_time: jiffies when we last stopped the queue (the watchdog).
+ * @kicked:   the watchdog already tried a soft recovery of this stall.
  * @stats:    counters.
  */
 struct ntbnet_txq {
-	spinlock_t lock;	/* ring, ents, head, tail, attached */
+	spinlock_t lock;	/* ring, ents, head, tail, attached, kicked */
 	struct ntbring_tx ring;
 	struct ntbnet_txent *ents;
 	u32 nents;
 	u32 head;
 	u32 tail;
 	bool attached;
+	bool kicked;
+	unsigned long stop_time;
 	struct ntbnet_txq_stats stats;
 };
 
@@ -167,7 +178,7 @@ struct ntbnet_txq {
  * @napi:     polls the ring; scheduled by the data and space doorbells.
  * @ring:     consumer state of our receive ring.
  * @ready:    @ring is set up; changed only with NAPI disabled.
- * @space:    bit 0: a space doorbell arrived, run the tx wake check.
+ * @events:   NTBNET_EV_* bits: transmit work the next poll does.
  * @bad_since: jiffies (| 1) of the first index error since the last good
  *            frame, 0 if none; the link work resets a ring stuck there.
  * @stats:    counters.
@@ -176,19 +187,44 @@ struct ntbnet_rxq {
 	struct napi_struct napi;
 	struct ntbring_rx ring;
 	bool ready;
-	unsigned long space;
+	unsigned long events;
 	unsigned long bad_since;
 	struct ntbnet_rxq_stats stats;
 };
 
+/*
+ * Transmit work handed to NAPI (struct ntbnet_rxq.events), so the transmit
+ * lock is only ever taken with bottom halves off: a space doorbell arrived
+ * (wake check), a DMA completion finished a frame (commit, publish).
+ */
+enum ntbnet_event {
+	NTBNET_EV_SPACE,
+	NTBNET_EV_TXDONE,
+};
+
 struct ntbnet_link_stats {
+	struct u64_stats_sync syncp;
 	u64 link_up;
 	u64 link_down;
 	u64 refused;
 	u64 hb_timeouts;
 	u64 peer_resets;
 	u64 resyncs;
+	u64 db_polled;
 };
+
+/* Add @n to @ctr, a counter of the group that @syncp guards. */
+static inline void ntbnet_add(struct u64_stats_sync *syncp, u64 *ctr, u64 n)
+{
+	u64_stats_update_begin(syncp);
+	*ctr += n;
+	u64_stats_update_end(syncp);
+}
+
+static inline void ntbnet_inc(struct u64_stats_sync *syncp, u64 *ctr)
+{
+	ntbnet_add(syncp, ctr, 1);
+}
 
 /**
  * struct ntbnet_priv - one NTB port and its net_device.
@@ -213,6 +249,13 @@ struct ntbnet_link_stats {
  * @hb_in:        peer heartbeat value last seen; @hb_time when it changed.
  * @up_since:     jiffies of the last carrier on.
  * @notify_peers: gratuitous ARP/NA rounds still to send after carrier on.
+ * @want_mtu:     MTU last set by the user; lowered to what the peer takes
+ *                while attached, restored when a peer takes it again.
+ * @mtu_internal: the MTU change in progress is ours, not the user's.
+ * @msg_rs:       rate limit of the messages a peer can provoke
+ *                (refusals, transmit stalls).
+ * @fail_rx_alloc: fault injection (debugfs): fail this many receive
+ *                allocations.
  * @dma:          the copy engine.
  * @txq, @rxq:    the queue pair.
  * @lstats:       link counters.
@@ -250,6 +293,10 @@ struct ntbnet_priv {
 	unsigned long hb_time;
 	unsigned long up_since;
 	unsigned int notify_peers;
+	unsigned int want_mtu;
+	bool mtu_internal;
+	struct ratelimit_state msg_rs;
+	u32 fail_rx_alloc;
 
 	struct ntbnet_dma dma;
 	struct ntbnet_txq txq;
@@ -284,7 +331,9 @@ void ntbnet_tx_attach(struct ntbnet_priv *priv, const struct ntbring_geom *g,
 		      u32 start);
 void ntbnet_tx_detach(struct ntbnet_priv *priv);
 netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev);
-void ntbnet_tx_space(struct ntbnet_priv *priv);
+void ntbnet_tx_events(struct ntbnet_priv *priv);
+void ntbnet_tx_start(struct ntbnet_priv *priv);
+bool ntbnet_tx_watchdog(struct ntbnet_priv *priv);
 
 /* rx.c: NAPI receive, doorbell dispatch */
 void ntbnet_rx_init(struct ntbnet_priv *priv);
@@ -292,6 +341,8 @@ void ntbnet_rx_exit(struct ntbnet_priv *priv);
 void ntbnet_rx_attach(struct ntbnet_priv *priv, u32 start);
 void ntbnet_rx_detach(struct ntbnet_priv *priv);
 void ntbnet_db_event(void *ctx, int vector);
+void ntbnet_napi_kick(struct ntbnet_priv *priv);
+bool ntbnet_db_poll(struct ntbnet_priv *priv);
 
 /* ethtool.c */
 void ntbnet_ethtool_init(struct net_device *ndev);

@@ -6,9 +6,16 @@
  * the window into an skb sized to the frame (small frames linear, large
  * ones a small head plus pages, so truesize follows the frame and not
  * the MTU), hands it to GRO, and gives records back to the producer once
- * per batch. When the ring is empty it completes NAPI and arms: the
+ * per batch. When the ring is empty it arms, then completes NAPI: the
  * producer rings at most one data doorbell per arm, so a receiver that
- * is busy polling gets none.
+ * is busy polling gets none. Arming comes first because once NAPI is
+ * given away a doorbell on another CPU may start the next poll.
+ *
+ * The peer's meta header is untrusted: a checksum start inside the
+ * Ethernet header or beyond NTBNET_RX_CSUM_MAX is dropped as bad_meta.
+ * No checksum is verified here (no NETIF_F_RXCSUM): a frame the peer
+ * sent as CHECKSUM_PARTIAL reaches the stack as such, and one it sent
+ * with a full checksum is checked by the stack.
  */
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
@@ -25,13 +32,19 @@
 #define NTBNET_RX_ORDER		3
 /* Records released to the producer at least this often within a poll. */
 #define NTBNET_RX_RELEASE	16
+/*
+ * Checksum start + offset + 2 bytes must lie within this many bytes of
+ * the frame: headers, not payload. Bounds the linear head a peer can make
+ * us allocate per frame (GFP_ATOMIC).
+ */
+#define NTBNET_RX_CSUM_MAX	1024u
 
 static void ntbnet_rx_release(struct ntbnet_priv *priv)
 {
 	struct ntbnet_rxq *rx = &priv->rxq;
 
 	if (ntbring_rx_release(&rx->ring)) {
-		rx->stats.space_doorbells++;
+		ntbnet_inc(&rx->stats.syncp, &rx->stats.space_doorbells);
 		ntbnet_ring_db(priv, NTBNET_DB_SPACE);
 	}
 }
@@ -59,13 +72,27 @@ static struct page *ntbnet_rx_page(u32 want, unsigned int *order)
 	return dev_alloc_page();
 }
 
-static struct sk_buff *ntbnet_rx_skb(struct ntbnet_rxq *rx,
+/* Fault injection: fail this allocation (debugfs fail_rx_alloc)? */
+static bool ntbnet_rx_fail(struct ntbnet_priv *priv)
+{
+	u32 n = READ_ONCE(priv->fail_rx_alloc);
+
+	if (likely(!n))
+		return false;
+	WRITE_ONCE(priv->fail_rx_alloc, n - 1);
+	return true;
+}
+
+static struct sk_buff *ntbnet_rx_skb(struct ntbnet_priv *priv,
 				     const struct ntbring_frame *f, u32 len,
 				     u32 head)
 {
+	struct ntbnet_rxq *rx = &priv->rxq;
 	struct sk_buff *skb;
 	u32 done;
 
+	if (unlikely(ntbnet_rx_fail(priv)))
+		return NULL;
 	if (len <= NTBNET_RX_LINEAR)
 		head = len;
 	skb = napi_alloc_skb(&rx->napi, head);
@@ -99,7 +126,7 @@ static void ntbnet_rx_drop(struct ntbnet_priv *priv, u64 *counter,
 			   const char *reason, u32 len)
 {
 	trace_ntbnet_drop(priv->ndev, reason, len);
-	(*counter)++;
+	ntbnet_inc(&priv->rxq.stats.syncp, counter);
 	priv->ndev->stats.rx_dropped++;
 }
 
@@ -128,8 +155,13 @@ static void ntbnet_rx_frame(struct ntbnet_priv *priv,
 	if (f->flags & NTBNET_HF_CSUM) {
 		cs = le16_to_cpu(meta.csum_start);
 		co = le16_to_cpu(meta.csum_offset);
-		/* The checksum field must land in the linear head. */
-		if (cs + co + sizeof(__sum16) > len) {
+		/*
+		 * The checksum field must land in the linear head, after the
+		 * Ethernet header (eth_type_trans() pulls it: an earlier start
+		 * would be a negative offset for the stack).
+		 */
+		if (cs < ETH_HLEN ||
+		    cs + co + sizeof(__sum16) > min(len, NTBNET_RX_CSUM_MAX)) {
 			ntbnet_rx_drop(priv, &rx->stats.drop_bad_meta,
 				       "rx0_drop_bad_meta", f->len);
 			return;
@@ -138,7 +170,7 @@ static void ntbnet_rx_frame(struct ntbnet_priv *priv,
 	}
 	head = min(head, len);
 
-	skb = ntbnet_rx_skb(rx, f, len, head);
+	skb = ntbnet_rx_skb(priv, f, len, head);
 	if (!skb) {
 		ntbnet_rx_drop(priv, &rx->stats.drop_nomem, "rx0_drop_nomem",
 			       f->len);
@@ -168,8 +200,10 @@ static void ntbnet_rx_bad(struct ntbnet_priv *priv,
 	if (f->reason == NTBRING_BAD_INDEX && !rx->bad_since)
 		WRITE_ONCE(rx->bad_since, jiffies | 1);
 	trace_ntbnet_drop(priv->ndev, ntbring_bad_name(f->reason), f->len);
+	u64_stats_update_begin(&rx->stats.syncp);
 	rx->stats.bad[f->reason]++;
 	rx->stats.bad_recs += f->nrec;
+	u64_stats_update_end(&rx->stats.syncp);
 	priv->ndev->stats.rx_errors++;
 	if (f->reason != NTBRING_BAD_INDEX)
 		priv->ndev->stats.rx_frame_errors++;
@@ -187,11 +221,12 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 	struct ntbring_frame f;
 	int done = 0, err;
 
-	rx->stats.polls++;
-	if (test_and_clear_bit(0, &rx->space))
-		ntbnet_tx_space(priv);
+	ntbnet_inc(&rx->stats.syncp, &rx->stats.polls);
+	ntbnet_tx_events(priv);
 	if (!rx->ready) {
-		napi_complete_done(napi, 0);
+		/* Budget 0 is netpoll's: it must not complete NAPI. */
+		if (budget)
+			napi_complete_done(napi, 0);
 		return 0;
 	}
 	while (done < budget) {
@@ -213,11 +248,17 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 	}
 	ntbnet_rx_release(priv);
 	trace_ntbnet_rx_poll(priv->ndev, done, budget);
-	if (done < budget && napi_complete_done(napi, done)) {
-		rx->stats.arms++;
-		/* Data that raced with arming brings no doorbell: poll it. */
+	if (done < budget) {
+		/*
+		 * Arm while NAPI is still ours. Data that raced with arming
+		 * brings no doorbell: claim the whole budget to poll again.
+		 * A doorbell after the arm finds NAPI scheduled and marks it
+		 * missed, so napi_complete_done() reschedules.
+		 */
+		ntbnet_inc(&rx->stats.syncp, &rx->stats.arms);
 		if (ntbring_rx_arm(&rx->ring))
-			napi_schedule(napi);
+			return budget;
+		napi_complete_done(napi, done);
 	}
 	return done;
 }
@@ -236,11 +277,49 @@ void ntbnet_db_event(void *ctx, int vector)
 		return;
 	ntb_db_clear(priv->ntb, bits);
 	if (bits & priv->db[NTBNET_DB_SPACE])
-		set_bit(0, &priv->rxq.space);
+		set_bit(NTBNET_EV_SPACE, &priv->rxq.events);
 	if (bits & (priv->db[NTBNET_DB_DATA] | priv->db[NTBNET_DB_SPACE]))
 		napi_schedule(&priv->rxq.napi);
 	if (bits & priv->db[NTBNET_DB_HS])
 		ntbnet_link_kick(priv);
+}
+
+/**
+ * ntbnet_db_poll() - handle doorbell bits no interrupt delivered.
+ * @priv: the port.
+ *
+ * The link work calls this every heartbeat period: a lost or merged MSI
+ * leaves its bits set with nobody to read them, and the producer rings at
+ * most once per arm, so without this one lost interrupt stalls the ring.
+ *
+ * Return: true if bits were pending.
+ */
+bool ntbnet_db_poll(struct ntbnet_priv *priv)
+{
+	if (!(ntb_db_read(priv->ntb) & priv->db_mask))
+		return false;
+	ntbnet_db_event(priv, 0);
+	return true;
+}
+
+/**
+ * ntbnet_napi_kick() - schedule NAPI from any context.
+ * @priv: the port.
+ *
+ * From a task with bottom halves on (a threaded DMA interrupt, the link
+ * work), the softirq runs at local_bh_enable(); elsewhere it runs at the
+ * end of the interrupt or bottom half we are in. A disabled NAPI (the
+ * interface down) ignores it.
+ */
+void ntbnet_napi_kick(struct ntbnet_priv *priv)
+{
+	if (in_task() && !irqs_disabled()) {
+		local_bh_disable();
+		napi_schedule(&priv->rxq.napi);
+		local_bh_enable();
+	} else {
+		napi_schedule(&priv->rxq.napi);
+	}
 }
 
 /**
@@ -269,7 +348,8 @@ void ntbnet_rx_detach(struct ntbnet_priv *priv)
 {
 	priv->rxq.ready = false;
 	WRITE_ONCE(priv->rxq.bad_since, 0);
-	clear_bit(0, &priv->rxq.space);
+	clear_bit(NTBNET_EV_SPACE, &priv->rxq.events);
+	clear_bit(NTBNET_EV_TXDONE, &priv->rxq.events);
 }
 
 /**

@@ -12,8 +12,14 @@
  * worst-case frame, the queue stops; the producer then asks the receiver
  * for a space doorbell and re-checks (ntbring_tx_wait_space() has the
  * barrier). The queue wakes from that doorbell (via NAPI) or from a
- * commit run that finds the space, never from a timer, and xmit never
- * returns NETDEV_TX_BUSY.
+ * commit run that finds the space, and xmit never returns NETDEV_TX_BUSY.
+ * A stall that nothing wakes (a lost doorbell, a hung engine) is caught
+ * by the link work's watchdog, ntbnet_tx_watchdog().
+ *
+ * Locking: q->lock is taken with bottom halves off only (xmit, NAPI, the
+ * link work with spin_lock_bh). DMA completions may run in any context
+ * (hard IRQ, softirq, a threaded handler with bottom halves on), so they
+ * take no lock: they set NTBNET_EV_TXDONE and let NAPI commit.
  */
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
@@ -22,12 +28,20 @@
 #include "ntbnet.h"
 #include "trace.h"
 
+/*
+ * Records the largest frame can need at the current head: the frame
+ * (our MTU, or the peer's max_len when that is smaller) plus the padding
+ * a contiguous reserve adds when it does not fit before the ring's end.
+ */
 static u32 ntbnet_worst_nrec(struct ntbnet_priv *priv)
 {
-	u32 len = READ_ONCE(priv->ndev->mtu) + NTBNET_FRAME_OVERHEAD;
+	const struct ntbring_tx *r = &priv->txq.ring;
+	u32 len = min_t(u32, READ_ONCE(priv->ndev->mtu) +
+			NTBNET_FRAME_OVERHEAD, r->max_len);
+	u32 n = ntbring_nrec(1u << r->shift, len);
+	u32 to_end = r->count - (r->head & r->mask);
 
-	/* The frame itself plus the padding a non-wrapping reserve adds. */
-	return 2 * ntbring_nrec(1u << priv->txq.ring.shift, len);
+	return to_end < n ? to_end + n : n;
 }
 
 /* Free records as last seen, without reading the peer's index again. */
@@ -50,6 +64,28 @@ static bool ntbnet_tx_room(struct ntbnet_priv *priv)
 	       ntbring_tx_free(&q->ring) >= ntbnet_worst_nrec(priv);
 }
 
+/* Stop the queue for want of room. With q->lock. */
+static void ntbnet_tx_stop(struct ntbnet_priv *priv)
+{
+	struct ntbnet_txq *q = &priv->txq;
+
+	netif_stop_queue(priv->ndev);
+	if (!q->stop_time || q->kicked)
+		q->stop_time = jiffies | 1;
+	ntbnet_inc(&q->stats.syncp, &q->stats.stops);
+	trace_ntbnet_tx_stop(priv->ndev, ntbnet_recs_seen(q),
+			     ntbnet_worst_nrec(priv));
+}
+
+/* The queue runs again. With q->lock. */
+static void ntbnet_tx_woken(struct ntbnet_priv *priv)
+{
+	priv->txq.stop_time = 0;
+	priv->txq.kicked = false;
+	trace_ntbnet_tx_wake(priv->ndev, ntbnet_recs_seen(&priv->txq),
+			     ntbnet_worst_nrec(priv));
+}
+
 static void ntbnet_tx_publish(struct ntbnet_priv *priv)
 {
 	struct ntbnet_txq *q = &priv->txq;
@@ -58,11 +94,11 @@ static void ntbnet_tx_publish(struct ntbnet_priv *priv)
 	if (q->ring.committed == q->ring.pub)
 		return;
 
-	q->stats.publishes++;
+	ntbnet_inc(&q->stats.syncp, &q->stats.publishes);
 	db = ntbring_tx_publish(&q->ring);
 	trace_ntbnet_publish(priv->ndev, q->ring.pub, db);
 	if (db) {
-		q->stats.doorbells++;
+		ntbnet_inc(&q->stats.syncp, &q->stats.doorbells);
 		ntbnet_ring_db(priv, NTBNET_DB_DATA);
 	}
 }
@@ -87,7 +123,7 @@ static bool ntbnet_tx_reap(struct ntbnet_priv *priv)
 			ntbnet_dma_unmap(&priv->dma, &e->map);
 		if (unlikely(e->err)) {
 			/* The engine failed: the CPU writes the frame again. */
-			q->stats.dma_errors++;
+			ntbnet_inc(&q->stats.syncp, &q->stats.dma_errors);
 			ntbnet_cpu_copy(&priv->dma, e->skb, NTBRING_OFF_RECS +
 					e->slot.off[0] + NTBNET_META_LEN);
 			e->err = false;
@@ -121,13 +157,16 @@ static void ntbnet_tx_try_wake(struct ntbnet_priv *priv)
 		return;		/* a commit run will call us again */
 	/* Re-arms the space doorbell if the answer is no. */
 	if (ntbring_tx_wait_space(&q->ring, ntbnet_worst_nrec(priv))) {
-		q->stats.wakes++;
-		trace_ntbnet_tx_wake(priv->ndev, ntbnet_recs_seen(q),
-				     ntbnet_worst_nrec(priv));
+		ntbnet_inc(&q->stats.syncp, &q->stats.wakes);
+		ntbnet_tx_woken(priv);
 		netif_wake_queue(priv->ndev);
 	}
 }
 
+/*
+ * DMA completion: any context, no lock. The last piece of a frame hands
+ * the commit to NAPI (see "Locking" above).
+ */
 static void ntbnet_tx_dma_done(void *arg, const struct dmaengine_result *res)
 {
 	struct ntbnet_txent *e = arg;
@@ -139,32 +178,119 @@ static void ntbnet_tx_dma_done(void *arg, const struct dmaengine_result *res)
 	smp_mb__before_atomic();
 	if (!atomic_dec_and_test(&e->pending))
 		return;
-	spin_lock(&priv->txq.lock);
-	if (priv->txq.attached && ntbnet_tx_reap(priv)) {
-		ntbnet_tx_publish(priv);
-		ntbnet_tx_try_wake(priv);
-	}
-	spin_unlock(&priv->txq.lock);
+	set_bit(NTBNET_EV_TXDONE, &priv->rxq.events);
+	ntbnet_napi_kick(priv);
+}
+
+/* Commit, publish and wake: the work of a poll after tx events. */
+static void ntbnet_tx_flush(struct ntbnet_priv *priv)
+{
+	ntbnet_tx_reap(priv);
+	ntbnet_tx_publish(priv);
+	ntbnet_tx_try_wake(priv);
 }
 
 /**
- * ntbnet_tx_space() - the receiver freed records we were waiting for.
+ * ntbnet_tx_events() - transmit work handed to NAPI.
  * @priv: the port.
  *
- * Runs from NAPI after a space doorbell.
+ * Runs from NAPI (bottom halves off): DMA completions to commit and
+ * publish (NTBNET_EV_TXDONE), a space doorbell to check (NTBNET_EV_SPACE).
  */
-void ntbnet_tx_space(struct ntbnet_priv *priv)
+void ntbnet_tx_events(struct ntbnet_priv *priv)
 {
-	spin_lock(&priv->txq.lock);
+	struct ntbnet_txq *q = &priv->txq;
+	bool done = test_and_clear_bit(NTBNET_EV_TXDONE, &priv->rxq.events);
+	bool space = test_and_clear_bit(NTBNET_EV_SPACE, &priv->rxq.events);
+
+	if (!done && !space)
+		return;
+	spin_lock(&q->lock);
+	if (q->attached) {
+		if (done)
+			ntbnet_tx_flush(priv);
+		else
+			ntbnet_tx_try_wake(priv);
+	}
+	spin_unlock(&q->lock);
+}
+
+/**
+ * ntbnet_tx_start() - let transmit run (open, carrier on).
+ * @priv: the port.
+ *
+ * Starts the queue only if a worst-case frame has room; otherwise it
+ * stays stopped with the space doorbell armed.
+ */
+void ntbnet_tx_start(struct ntbnet_priv *priv)
+{
+	struct ntbnet_txq *q = &priv->txq;
+
+	spin_lock_bh(&q->lock);
+	if (q->attached && netif_carrier_ok(priv->ndev)) {
+		if (ntbnet_tx_room(priv)) {
+			ntbnet_tx_woken(priv);
+			netif_wake_queue(priv->ndev);
+		} else {
+			ntbnet_tx_stop(priv);
+			ntbnet_tx_try_wake(priv);
+		}
+	}
+	spin_unlock_bh(&q->lock);
+}
+
+/**
+ * ntbnet_tx_watchdog() - recover a transmit queue stopped for too long.
+ * @priv: the port.
+ *
+ * Called by the link work every heartbeat period while the link is up.
+ * A queue stopped for a heartbeat timeout with nothing waking it lost a
+ * doorbell or a DMA completion: the first time, commit what finished,
+ * publish, ring the data doorbell again and re-check for room (this also
+ * re-arms the space doorbell); if the queue is still stopped one timeout
+ * later, the caller resets the link.
+ *
+ * Return: true if the stall survived a soft recovery (reset the link).
+ */
+bool ntbnet_tx_watchdog(struct ntbnet_priv *priv)
+{
+	struct ntbnet_txq *q = &priv->txq;
+	unsigned long timeout = msecs_to_jiffies(ntbnet_hb_timeout_ms);
+	bool reset = false;
+
+	spin_lock_bh(&q->lock);
+	if (!q->attached || !netif_queue_stopped(priv->ndev) ||
+	    !netif_carrier_ok(priv->ndev) || !q->stop_time ||
+	    time_before(jiffies, q->stop_time + timeout))
+		goto out;
+	if (q->kicked) {
+		reset = true;
+		goto out;
+	}
+	ntbnet_inc(&q->stats.syncp, &q->stats.timeouts);
+	if (__ratelimit(&priv->msg_rs))
+		netdev_warn(priv->ndev,
+			    "transmit stopped for %u ms with nothing waking it (ring %u records free of %u, %u frames in flight): recovering\n",
+			    jiffies_to_msecs(jiffies - q->stop_time),
+			    ntbnet_recs_seen(q), q->ring.count,
+			    q->head - q->tail);
+	q->kicked = true;
+	q->stop_time = jiffies | 1;
+	ntbnet_dma_issue(&priv->dma);
+	ntbnet_tx_reap(priv);
+	ntbnet_tx_publish(priv);
+	ntbnet_ring_db(priv, NTBNET_DB_DATA);
 	ntbnet_tx_try_wake(priv);
-	spin_unlock(&priv->txq.lock);
+out:
+	spin_unlock_bh(&q->lock);
+	return reset;
 }
 
 static void ntbnet_tx_drop(struct ntbnet_priv *priv, struct sk_buff *skb,
 			   u64 *counter, const char *reason)
 {
 	trace_ntbnet_drop(priv->ndev, reason, skb->len);
-	(*counter)++;
+	ntbnet_inc(&priv->txq.stats.syncp, counter);
 	priv->ndev->stats.tx_dropped++;
 	dev_kfree_skb_any(skb);
 }
@@ -173,6 +299,11 @@ static void ntbnet_tx_drop(struct ntbnet_priv *priv, struct sk_buff *skb,
  * ntbnet_start_xmit() - ndo_start_xmit.
  * @skb: the frame.
  * @ndev: the interface.
+ *
+ * Every exit after the link check ends the batch when it must (no more
+ * frames coming, or the queue stopped): frames queued earlier in an
+ * xmit_more run are issued, committed and published, whatever became of
+ * this one.
  *
  * Return: NETDEV_TX_OK, always.
  */
@@ -197,7 +328,7 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	if (unlikely(len > q->ring.max_len)) {
 		ntbnet_tx_drop(priv, skb, &q->stats.drop_too_big,
 			       "tx0_drop_too_big");
-		goto out;
+		goto flush;
 	}
 	if (skb->ip_summed == CHECKSUM_PARTIAL) {
 		meta.csum_start = cpu_to_le16(skb_checksum_start_offset(skb));
@@ -216,13 +347,8 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 		 */
 		ntbnet_tx_drop(priv, skb, &q->stats.drop_no_space,
 			       "tx0_drop_no_space");
-		netif_stop_queue(ndev);
-		q->stats.stops++;
-		trace_ntbnet_tx_stop(ndev, ntbnet_recs_seen(q),
-				     ntbnet_worst_nrec(priv));
-		ntbnet_tx_publish(priv);
-		ntbnet_tx_try_wake(priv);
-		goto out;
+		ntbnet_tx_stop(priv);
+		goto flush;
 	}
 	memcpy_toio(priv->out_win + NTBRING_OFF_RECS + e->slot.off[0], &meta,
 		    sizeof(meta));
@@ -238,22 +364,18 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	    ntbnet_dma_submit(&priv->dma, skb, NTBRING_OFF_RECS +
 			      e->slot.off[0] + NTBNET_META_LEN, &e->map,
 			      &e->pending, ntbnet_tx_dma_done, e) >= 0) {
-		q->stats.dma_frames++;
+		ntbnet_inc(&q->stats.syncp, &q->stats.dma_frames);
 	} else {
 		ntbnet_cpu_copy(&priv->dma, skb, NTBRING_OFF_RECS +
 				e->slot.off[0] + NTBNET_META_LEN);
-		q->stats.cpu_frames++;
+		ntbnet_inc(&q->stats.syncp, &q->stats.cpu_frames);
 	}
 	/* Drop the submission guard; DMA completions may now commit. */
 	atomic_dec(&e->pending);
 
-	if (unlikely(!ntbnet_tx_room(priv))) {
-		netif_stop_queue(ndev);
-		q->stats.stops++;
-		trace_ntbnet_tx_stop(ndev, ntbnet_recs_seen(q),
-				     ntbnet_worst_nrec(priv));
-		more = false;
-	}
+	if (unlikely(!ntbnet_tx_room(priv)))
+		ntbnet_tx_stop(priv);
+flush:
 	if (!more || netif_xmit_stopped(netdev_get_tx_queue(ndev, 0))) {
 		ntbnet_dma_issue(&priv->dma);
 		ntbnet_tx_reap(priv);
@@ -261,9 +383,8 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 		if (netif_queue_stopped(ndev) &&
 		    ntbnet_ents_free(q) &&
 		    ntbring_tx_wait_space(&q->ring, ntbnet_worst_nrec(priv))) {
-			q->stats.wake_early++;
-			trace_ntbnet_tx_wake(ndev, ntbnet_recs_seen(q),
-					     ntbnet_worst_nrec(priv));
+			ntbnet_inc(&q->stats.syncp, &q->stats.wake_early);
+			ntbnet_tx_woken(priv);
 			netif_start_queue(ndev);
 		}
 	}
@@ -286,11 +407,15 @@ void ntbnet_tx_attach(struct ntbnet_priv *priv, const struct ntbring_geom *g,
 	struct ntbnet_txq *q = &priv->txq;
 
 	spin_lock_bh(&q->lock);
+	/* The ring's count restarts with it: keep the total here. */
+	ntbnet_add(&q->stats.syncp, &q->stats.bad_out, q->ring.bad_out);
 	ntbring_tx_init(&q->ring, g, priv->out_win + NTBRING_OFF_RECS,
 			priv->out_win + NTBRING_OFF_PROD,
 			priv->in_buf + NTBRING_OFF_CONS, start);
 	q->head = 0;
 	q->tail = 0;
+	q->stop_time = 0;
+	q->kicked = false;
 	q->attached = true;
 	spin_unlock_bh(&q->lock);
 }
@@ -320,7 +445,7 @@ void ntbnet_tx_detach(struct ntbnet_priv *priv)
 			ntbnet_dma_unmap(&priv->dma, &e->map);
 		trace_ntbnet_drop(priv->ndev, "tx0_drop_inflight",
 				  e->skb->len);
-		q->stats.drop_inflight++;
+		ntbnet_inc(&q->stats.syncp, &q->stats.drop_inflight);
 		priv->ndev->stats.tx_dropped++;
 		dev_kfree_skb_any(e->skb);
 		e->skb = NULL;

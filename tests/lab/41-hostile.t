@@ -81,6 +81,7 @@ len_huge:rx0_err_bad_len len_max:rx0_err_bad_len pad_huge:rx0_err_bad_len
 trunc:rx0_err_truncated wrap_trunc:rx0_err_truncated
 flags_reserved:rx0_err_bad_flags pad_reserved:rx0_err_bad_flags
 drv_flags:rx0_drop_bad_flags runt:rx0_drop_runt bad_meta:rx0_drop_bad_meta
+csum_low:rx0_drop_bad_meta csum_far:rx0_drop_bad_meta
 wrap_good:rx0_packets"
 s0=$(snap)
 script=

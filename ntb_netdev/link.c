@@ -328,17 +328,17 @@ static void ntbnet_refuse(struct ntbnet_priv *priv, const u32 *raw,
 }
 
 /*
- * Our MTU for a peer whose receive ring takes frames of @max_len payload
- * bytes: the user's MTU, lowered to what both rings carry. With RTNL.
+ * Our MTU for a peer whose receive ring takes payloads of @max_len bytes:
+ * the user's MTU, lowered to what both rings carry. With RTNL.
  */
 static void ntbnet_reconcile_mtu(struct ntbnet_priv *priv, u32 max_len)
 {
 	struct net_device *ndev = priv->ndev;
 	unsigned int old = ndev->mtu, want;
 
+	max_len = min(max_len, priv->rx_geom.max_len);
 	ndev->max_mtu = min_t(u32, NTBNET_MTU_MAX,
-			      min(max_len, priv->rx_geom.max_len) -
-			      NTBNET_FRAME_OVERHEAD);
+			      max_len - NTBNET_FRAME_OVERHEAD);
 	want = min(priv->want_mtu, ndev->max_mtu);
 	if (want == old)
 		return;
@@ -348,10 +348,10 @@ static void ntbnet_reconcile_mtu(struct ntbnet_priv *priv, u32 max_len)
 			    want);
 	else if (want < priv->want_mtu)
 		netdev_warn(ndev,
-			    "MTU lowered from %u to %u: the peer takes frames up to %u bytes (MTU %u restored when a peer takes it)\n",
+			    "MTU lowered from %u to %u: both rings take frames up to %u bytes (MTU %u restored when they take it)\n",
 			    old, want, max_len, priv->want_mtu);
 	else
-		netdev_info(ndev, "MTU %u restored: the peer takes it\n",
+		netdev_info(ndev, "MTU %u restored: both rings take it\n",
 			    want);
 	priv->mtu_internal = false;
 }

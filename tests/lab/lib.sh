@@ -4,7 +4,7 @@
 #   lab_up --topology pair --driver none   # own NTBLAB_DIR, down on exit
 #   on a modprobe ntb_tool                 # run on a node, fail the test if it fails
 #   wait_until 10 "link up on a" on_q a 'grep -q Y /sys/...'
-#   assert_clean_dmesg a b                 # no WARNING/BUG/Oops/refcount
+#   assert_clean_dmesg a b                 # no WARNING/BUG/Oops/refcount/hung task/lockup/RCU stall
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NTBLAB=$ROOT/userspace/ntblab
 TEST_NAME=$(basename "$0" .t)
@@ -85,7 +85,7 @@ assert_clean_dmesg() {
 	local n out
 	for n in "$@"; do
 		out=$("$NTBLAB" exec "$n" -- dmesg) || fail "dmesg on $n"
-		if echo "$out" | grep -E "WARNING:|BUG:|Oops|refcount_t|general protection|hung_task|blocked for more than"; then
+		if echo "$out" | grep -E "WARNING:|BUG:|Oops|refcount_t|general protection|hung_task|hung task|blocked for more than|soft lockup|hard LOCKUP|rcu.*stall"; then
 			fail "kernel log of node $n has warnings (above)"
 		fi
 	done

@@ -39,7 +39,8 @@ pings() { x "$1" -- ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 clean_logs() {
 	local n bad
 	for n in a b; do
-		bad=$(x $n -- sh -c 'dmesg | grep -E "WARNING|BUG|Oops|refcount" || true')
+		bad=$(x $n -- sh -c 'dmesg | grep -E "WARNING|BUG|Oops|refcount|hung task|blocked for more than|soft lockup|hard LOCKUP|rcu.*stall" || true') ||
+			fail "node $n: kernel log unreadable"
 		[ -z "$bad" ] || fail "node $n kernel log: $bad"
 	done
 }

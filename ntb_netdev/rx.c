@@ -298,7 +298,9 @@ bool ntbnet_db_poll(struct ntbnet_priv *priv)
 {
 	if (!(ntb_db_read(priv->ntb) & priv->db_mask))
 		return false;
+	local_bh_disable();
 	ntbnet_db_event(priv, 0);
+	local_bh_enable();
 	return true;
 }
 

@@ -70,7 +70,7 @@ static void ntbnet_tx_stop(struct ntbnet_priv *priv)
 	struct ntbnet_txq *q = &priv->txq;
 
 	netif_stop_queue(priv->ndev);
-	if (!q->stop_time || q->kicked)
+	if (!q->stop_time)
 		q->stop_time = jiffies | 1;
 	ntbnet_inc(&q->stats.syncp, &q->stats.stops);
 	trace_ntbnet_tx_stop(priv->ndev, ntbnet_recs_seen(q),
@@ -239,18 +239,28 @@ void ntbnet_tx_start(struct ntbnet_priv *priv)
 	spin_unlock_bh(&q->lock);
 }
 
+/* The oldest frame still waits for its DMA completion. With q->lock. */
+static bool ntbnet_tx_dma_stuck(const struct ntbnet_txq *q)
+{
+	return q->tail != q->head &&
+	       atomic_read(&q->ents[q->tail & (q->nents - 1)].pending);
+}
+
 /**
  * ntbnet_tx_watchdog() - recover a transmit queue stopped for too long.
  * @priv: the port.
  *
  * Called by the link work every heartbeat period while the link is up.
  * A queue stopped for a heartbeat timeout with nothing waking it lost a
- * doorbell or a DMA completion: the first time, commit what finished,
- * publish, ring the data doorbell again and re-check for room (this also
- * re-arms the space doorbell); if the queue is still stopped one timeout
- * later, the caller resets the link.
+ * doorbell or a DMA completion, or the peer stopped consuming (its
+ * interface is down): commit what finished, publish, ring the data
+ * doorbell again and re-check for room (this also re-arms the space
+ * doorbell). Counted and reported once per stall. If a frame still waits
+ * for the engine one timeout later, the engine is hung: the caller resets
+ * the link, which terminates the transfers. A peer that merely does not
+ * consume is re-checked every timeout, never reset for it.
  *
- * Return: true if the stall survived a soft recovery (reset the link).
+ * Return: true if the link must be reset.
  */
 bool ntbnet_tx_watchdog(struct ntbnet_priv *priv)
 {
@@ -259,21 +269,24 @@ bool ntbnet_tx_watchdog(struct ntbnet_priv *priv)
 	bool reset = false;
 
 	spin_lock_bh(&q->lock);
-	if (!q->attached || !netif_queue_stopped(priv->ndev) ||
+	if (!q->attached || !netif_running(priv->ndev) ||
+	    !netif_queue_stopped(priv->ndev) ||
 	    !netif_carrier_ok(priv->ndev) || !q->stop_time ||
 	    time_before(jiffies, q->stop_time + timeout))
 		goto out;
-	if (q->kicked) {
+	if (q->kicked && ntbnet_tx_dma_stuck(q)) {
 		reset = true;
 		goto out;
 	}
-	ntbnet_inc(&q->stats.syncp, &q->stats.timeouts);
-	if (__ratelimit(&priv->msg_rs))
-		netdev_warn(priv->ndev,
-			    "transmit stopped for %u ms with nothing waking it (ring %u records free of %u, %u frames in flight): recovering\n",
-			    jiffies_to_msecs(jiffies - q->stop_time),
-			    ntbnet_recs_seen(q), q->ring.count,
-			    q->head - q->tail);
+	if (!q->kicked) {
+		ntbnet_inc(&q->stats.syncp, &q->stats.timeouts);
+		if (__ratelimit(&priv->msg_rs))
+			netdev_warn(priv->ndev,
+				    "transmit stopped for %u ms (%u of %u ring records free, %u frames in flight): lost doorbell or DMA completion, or the peer is not receiving; re-checking\n",
+				    jiffies_to_msecs(jiffies - q->stop_time),
+				    ntbnet_recs_seen(q), q->ring.count,
+				    q->head - q->tail);
+	}
 	q->kicked = true;
 	q->stop_time = jiffies | 1;
 	ntbnet_dma_issue(&priv->dma);

@@ -66,7 +66,7 @@ ok "UDP 100 Mbit/s for 5 s, zero loss"
 # --- MTU changes under traffic
 max=$(x a -- ip -d link show ntb0 | sed -n 's/.*maxmtu \([0-9]*\).*/\1/p')
 [ "${max:-0}" -ge 65000 ] || fail "max MTU '$max'"
-x a -- iperf3 -c $B -t 12 >"$NTBLAB_DIR/mtu-iperf.out" 2>&1 &
+x a -- iperf3 -c $B -t 12 -J >"$NTBLAB_DIR/mtu-iperf.out" 2>&1 &
 bg=$!
 for m in 1500 9000 "$max"; do
 	sleep 3
@@ -74,6 +74,12 @@ for m in 1500 9000 "$max"; do
 	x b -- ip link set ntb0 mtu "$m" || fail "b mtu $m"
 done
 wait $bg || fail "iperf3 during MTU changes: $(tail -3 "$NTBLAB_DIR/mtu-iperf.out")"
+# Traffic flowed through the changes: no 1-second interval without data.
+idle=$(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+print(sum(1 for i in r["intervals"] if i["sum"]["bytes"] == 0))' "$NTBLAB_DIR/mtu-iperf.out") ||
+	fail "iperf3 during MTU changes: no JSON report"
+[ "$idle" = 0 ] || fail "iperf3 during MTU changes: $idle seconds without data"
 x a -- ping -c 1 -W 2 -s 60000 $B >/dev/null || fail "60000-byte ping at MTU $max"
 x a -- ip link set ntb0 mtu 68 || fail "MTU 68"
 x a -- ip link set ntb0 mtu 1500

@@ -16,7 +16,7 @@ ok "lab up, ping"
 rx_grew() { [ "$(x b -- cat /sys/class/net/ntb0/statistics/rx_bytes)" -gt "$1" ]; }
 down0=$(stat_of a link_link_down)
 rx0=$(x b -- cat /sys/class/net/ntb0/statistics/rx_bytes)
-x a -- iperf3 -c $B -t 60 >/dev/null 2>&1 &
+x a -- iperf3 -c $B -t 60 >"$NTBLAB_DIR/crash-iperf.out" 2>&1 &
 bg=$!
 wait_for 10 rx_grew $((rx0 + 50000000)) || fail "iperf3 a -> b moves no data"
 "$NTBLAB" crash b
@@ -27,9 +27,16 @@ ok "b crashed during iperf3: a's carrier down, counted"
 	fail "boot b$(grep -h -m1 -i -E "malloc|corrupt|abort" "$NTBLAB_DIR/a.qemu.log" 2>/dev/null | sed 's/^/ (node a QEMU: /;s/$/)/')"
 wait_for 5 carrier a || fail "carrier not back on a after b booted"
 wait_for 5 pings a $B || fail "ping a -> b after b rebooted"
-kill $bg 2>/dev/null || true
-wait $bg 2>/dev/null || true
-x a -- pkill -x iperf3 || true
+# The iperf3 that ran across the crash: it moved data before it, and it
+# ends (b's new kernel resets the connection, or SIGINT) instead of
+# hanging in a's kernel.
+x a -- pkill -INT -x iperf3 || true
+wait_for 10 eval '! kill -0 $bg 2>/dev/null' ||
+	fail "a's iperf3 across the crash does not end"
+rc=0; wait $bg || rc=$?
+n=$(grep -c ' sec .*[1-9][0-9.]* [MG]Bytes' "$NTBLAB_DIR/crash-iperf.out" || true)
+[ "$n" -gt 0 ] || fail "a's iperf3 across the crash reported no data: $(tail -3 "$NTBLAB_DIR/crash-iperf.out")"
+ok "the iperf3 across the crash: $n intervals with data, then ended (rc $rc: $(grep -m1 -i 'error\|interrupt' "$NTBLAB_DIR/crash-iperf.out" || echo done))"
 [ "$(x a -- cat /sys/class/net/ntb0/ifindex)" = "$ifindex_a" ] || fail "a's interface re-created"
 x a -- ip -o addr show dev ntb0 | grep -q "$A/24" || fail "a lost its address"
 x b -- iperf3 -s -D >/dev/null

@@ -13,7 +13,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lab/lib.sh"
 KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
-[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "ntbnet.ko not built"; exit 77; }
+[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "FAIL: ntbnet.ko not built (make all)"; exit 1; }
 
 A=198.18.0.1
 B=198.18.0.2
@@ -31,15 +31,11 @@ stat_of() {	# node counter
 pings() { on_q "$1" "ping -c 1 -W 1 $2 >/dev/null"; }
 # iperf NODE ARGS...: iperf3 client; prints Gbit/s, fails unless data moved.
 iperf() {
-	local n=$1 out
+	local n=$1 out bidir=
 	shift
+	case " $* " in *" --bidir "*) bidir=--bidir ;; esac
 	out=$("$NTBLAB" exec "$n" -- iperf3 -c "$@" -J) || { echo "$out" | tail -5; return 1; }
-	echo "$out" | python3 -c '
-import json, sys
-e = json.load(sys.stdin)["end"]
-s = e.get("sum_received") or e.get("sum")
-print("%.2f Gbit/s" % (s["bits_per_second"] / 1e9))
-sys.exit(0 if s["bytes"] > 0 else 1)'
+	echo "$out" | python3 "$ROOT/tests/lab/iperf-sum.py" $bidir
 }
 # One kernel, two namespaces: processes are visible from both, so a
 # node's iperf3 server is found by its listening socket, not by pgrep.

@@ -26,9 +26,13 @@ asym=0
 for stall in ${STALLS:-0.8 0.9}; do
 	down_a=$(ntb_downs a)
 	down_b=$(stat_of b link_link_down)
+	rx0=$(x b -- cat /sys/class/net/ntb0/statistics/rx_bytes)
 	x a -- iperf3 -c $B -t 30 >/dev/null 2>&1 &
 	bg=$!
 	sleep 2
+	# The stall must hit a link that carries traffic.
+	wait_for 5 eval '[ "$(x b -- cat /sys/class/net/ntb0/statistics/rx_bytes)" -gt $((rx0 + 10000000)) ]' ||
+		fail "stall $stall s: iperf3 a -> b moved no data before the stall"
 	kill -STOP "$qa"
 	sleep "$stall"
 	kill -CONT "$qa"

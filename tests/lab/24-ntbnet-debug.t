@@ -7,7 +7,7 @@
 # ntbnet_poll() with a backtrace into the kernel, and the link survives.
 . "$(dirname "$0")/lib.sh"
 KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
-[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "ntbnet.ko not built"; exit 77; }
+[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "FAIL: ntbnet.ko not built (make all)"; exit 1; }
 for t in gdb bpftrace; do
 	command -v $t >/dev/null || { echo "$t not installed (userspace/install-deps)"; exit 77; }
 done
@@ -46,10 +46,9 @@ bt_wait() {	# node script
 bt_wait_stop() {	# node script
 	wait_until 90 "bpftrace $2 on $1 printed its maps" bt_stopped "$1" "$2"
 }
-# One script per node in make check (bpftrace compiles for tens of seconds
-# on a TCG vCPU); rxlat too with NTBNET_FULL=1.
+# bpftrace compiles for tens of seconds on a TCG vCPU: one script per node
+# at a time, so two rounds.
 scripts="a:txlat b:napi"
-[ "${NTBNET_FULL:-0}" = 1 ] && scripts="$scripts a:rxlat"
 each_script() {	# function: called with node and script of each
 	local s
 	for s in $scripts; do
@@ -76,10 +75,14 @@ check_hist() {	# node script map
 	ok "bpftrace $2 on $1: $n events in $3"
 }
 check_hist a txlat "@xmit_to_publish_us\[ntb0\]"
-if [ "${NTBNET_FULL:-0}" = 1 ]; then
-	check_hist a rxlat "@doorbell_to_poll_us"
-	check_hist a rxlat "@poll_us"
-fi
+scripts="a:rxlat"
+each_script bt_start
+each_script bt_wait
+on a "ping -c 20 -i 0.05 $B >/dev/null"
+each_script bt_stop
+each_script bt_wait_stop
+check_hist a rxlat "@doorbell_to_poll_us"
+check_hist a rxlat "@poll_us"
 check_hist b napi "@frames_per_poll\[ntb0\]"
 out=$("$NTBLAB" exec b -- cat /tmp/bt-napi.out)
 echo "$out" | grep -Eq '^@polls\[ntb0\]: [1-9]' || fail "napi: no poll count: $out"
@@ -96,12 +99,8 @@ echo "$out" | grep -Eq '^Breakpoint 1, ntbnet_poll \(napi=0x[0-9a-f]+, budget=64
 echo "$out" | grep -q '^\$2 = 64$' || fail "gdb: budget not read: $out"
 echo "$out" | grep -q 'detached' || fail "gdb did not detach: $out"
 ok "gdb: module variable, breakpoint in ntbnet_poll, arguments, detach"
-if [ -f "/usr/lib/debug/boot/vmlinux-$KVER" ]; then
-	echo "$out" | grep -Eq '^#1 +0x[0-9a-f]+ in __napi_poll \(' ||
-		fail "gdb: no kernel frame under ntbnet_poll: $out"
-	ok "gdb: backtrace into the kernel (__napi_poll) with vmlinux symbols"
-else
-	ok "no vmlinux-$KVER with debug info: kernel frames not checked"
-fi
+# (Kernel frames below ntbnet_poll need vmlinux debug symbols, which
+# Debian ships in a separate archive this machine does not reach: not
+# checked here.)
 wait_until 20 "ping a -> b after the debugger left" on_q a "ping -c 1 -W 1 $B"
 assert_clean_dmesg a b

@@ -9,7 +9,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
-[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "ntbnet.ko not built"; exit 77; }
+[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "FAIL: ntbnet.ko not built (make all)"; exit 1; }
 command -v fio >/dev/null || { echo "fio not installed"; exit 77; }
 command -v drbdadm >/dev/null || { echo "drbd-utils not installed"; exit 77; }
 ls /lib/modules/"$KVER"/kernel/drivers/block/drbd/drbd.ko* >/dev/null 2>&1 ||

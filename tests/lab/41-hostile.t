@@ -13,7 +13,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
-[ -f "$ROOT/build/modules/$KVER/ntb_hostile.ko" ] || { echo "ntb_hostile.ko not built"; exit 77; }
+[ -f "$ROOT/build/modules/$KVER/ntb_hostile.ko" ] || { echo "FAIL: ntb_hostile.ko not built (make all)"; exit 1; }
 A=198.18.0.1 B=198.18.0.2
 HDBG=/sys/kernel/debug/ntb_hostile/0000:00:10.0
 ok() { echo "ok (${SECONDS}s): $*"; }

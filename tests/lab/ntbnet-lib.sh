@@ -47,18 +47,14 @@ clean_logs() {
 stat_of() {	# node counter
 	x "$1" -- ethtool -S ntb0 | awk -v k="$2:" '$1 == k { print $2 }'
 }
-# iperf3 client on node $1 with args; succeeds if it moved data.
+# iperf3 client on node $1 with args; succeeds if it moved data (with
+# --bidir: in both directions, and prints both).
 iperf() {
-	local n=$1 out
+	local n=$1 out bidir=
 	shift
+	case " $* " in *" --bidir "*) bidir=--bidir ;; esac
 	out=$(x $n -- iperf3 -c "$@" -J) || { echo "$out" | tail -5; return 1; }
-	echo "$out" | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-e = r["end"]
-s = e.get("sum_received") or e.get("sum")
-print("%.2f Gbit/s" % (s["bits_per_second"] / 1e9))
-sys.exit(0 if s["bytes"] > 0 else 1)'
+	echo "$out" | python3 "$ROOT/tests/lab/iperf-sum.py" $bidir
 }
 
 # Skip without a kernel, QEMU or ntbnet.ko; queue on the lab lock (one lab
@@ -70,7 +66,7 @@ ntbnet_pair_up() {
 	command -v qemu-system-x86_64 >/dev/null ||
 		{ echo "qemu-system-x86 not installed"; exit 77; }
 	[ -f "$ROOT/build/modules/$kver/ntbnet.ko" ] ||
-		{ echo "ntbnet.ko not built"; exit 77; }
+		{ echo "FAIL: ntbnet.ko not built (make all)"; exit 1; }
 	exec 9>>/tmp/ntbnet-lab.lock
 	flock 9
 	"$NTBLAB" down >/dev/null 2>&1 || true

@@ -10,8 +10,8 @@ out=$("$B/fuzz-asan" 50000) || { echo "$out"; echo "FAIL: fuzz-asan"; exit 1; }
 echo "$out"
 echo "$out" | grep -q '^fuzz: 50000 inputs ok$' || { echo "FAIL: fuzz-asan"; exit 1; }
 if [ ! -x "$B/fuzz" ]; then
-	echo "libFuzzer part skipped: clang with -fsanitize=fuzzer not available"
-	exit 0
+	echo "FAIL: no libFuzzer build: clang with -fsanitize=fuzzer (clang, libclang-rt-14-dev: userspace/install-deps)"
+	exit 1
 fi
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT

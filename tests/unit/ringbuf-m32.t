@@ -1,10 +1,17 @@
 #!/bin/bash
-# The unit and stress tests built with -m32 (32-bit longs and pointers):
-# only where gcc-multilib is installed.
+# The unit and stress tests built with -m32 (32-bit longs and pointers;
+# gcc-multilib, from userspace/install-deps).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 if ! printf 'int main(void){return 0;}' | gcc -m32 -x c - -o /dev/null 2>/dev/null; then
-	echo "gcc -m32 cannot link (gcc-multilib not installed)"
+	echo "FAIL: gcc -m32 cannot link (gcc-multilib: userspace/install-deps)"
+	exit 1
+fi
+t=$(mktemp)
+trap 'rm -f "$t"' EXIT
+printf 'int main(void){return 0;}' | gcc -m32 -x c - -o "$t"
+if ! "$t" 2>/dev/null; then
+	echo "this kernel runs no 32-bit binaries (no IA32 emulation)"
 	exit 77
 fi
 make -s -C "$ROOT" ringbuf-tests

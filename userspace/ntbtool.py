@@ -3,10 +3,11 @@
 and one duration parser, running commands on the lab's nodes, progress.
 
 Used by ntblab, ntbnetctl, ntbnet-sweep, ntbnet-mirror, ntbnet-faults and
-ntbnet-soak (imported from this directory), and by the shell tools through
-its command line:
+ntbnet-soak (imported from this directory), and by the shell tools (demo,
+bench-drivers) through its command line. How to use, by example:
   userspace/ntbtool.py size 1.5M         # prints 1572864, or exit 2
   userspace/ntbtool.py duration 10m      # prints 600, or exit 2
+  userspace/ntbtool.py rate 200M         # prints 200M, or exit 2
 
 Conventions (docs/operations.md, "Tool conventions"):
   sizes      a number of bytes, optionally with a decimal point and one
@@ -249,12 +250,13 @@ def note(msg, out=None):
 def _main(argv):
     what = {"size": parse_size, "duration": parse_duration,
             "rate": check_rate}
+    if argv in (["-h"], ["--help"]):
+        print("usage: ntbtool.py size|duration|rate VALUE\n\n" + __doc__)
+        return 0
     if len(argv) != 2 or argv[0] not in what:
-        print("usage: ntbtool.py size|duration|rate VALUE\n"
-              "  prints bytes, seconds, or the rate; exit 2 when VALUE is bad",
-              file=sys.stderr if argv[:1] not in (["-h"], ["--help"])
-              else sys.stdout)
-        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+        print("ntbtool.py: want size|duration|rate VALUE (ntbtool.py --help)",
+              file=sys.stderr)
+        return 2
     try:
         v = what[argv[0]](argv[1])
     except ValueError as e:

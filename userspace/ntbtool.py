@@ -205,8 +205,11 @@ def run(argv, timeout, stdin=subprocess.DEVNULL):
 
 
 def lab_argv(node, argv, timeout):
-    """ntblab exec on node, killed in the guest after timeout seconds."""
-    return [NTBLAB, "exec", "-t", str(int(timeout)), node, "--"] + list(argv)
+    """ntblab exec on node, killed in the guest after timeout seconds. The
+    output is read at the end (--no-stream): nothing else runs in the guest
+    meanwhile, which matters for what the tools measure there."""
+    return [NTBLAB, "exec", "--no-stream", "-t", str(int(timeout)), node,
+            "--"] + list(argv)
 
 
 def lab_run(node, argv, timeout=120):

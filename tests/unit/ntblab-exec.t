@@ -108,6 +108,16 @@ assert [l for l, _ in lines] == ["first", "second"], lines
 assert lines[0][1] < 2.0 and lines[1][1] - lines[0][1] > 1.5, lines
 ' || fail "output not streamed"
 echo "ok: output streamed as it comes"
+"$NTBLAB" exec --no-stream a -- sh -c 'echo first; sleep 2; echo second' |
+	python3 -c '
+import sys, time
+t0 = time.monotonic()
+lines = [(line.strip(), time.monotonic() - t0) for line in sys.stdin]
+print(lines)
+assert [l for l, _ in lines] == ["first", "second"], lines
+assert lines[1][1] - lines[0][1] < 0.5, lines
+' || fail "--no-stream: output not whole at the end"
+echo "ok: --no-stream prints it all at the end"
 
 # more than one read's worth (4 MiB a read)
 n=$("$NTBLAB" exec a -- head -c 9437185 /dev/zero | wc -c)

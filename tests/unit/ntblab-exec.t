@@ -90,6 +90,10 @@ rc=0
 [ "$(cat "$work/o")" = out ] || fail "stdout: $(cat "$work/o")"
 [ "$(cat "$work/e")" = err ] || fail "stderr: $(cat "$work/e")"
 echo "ok: stdout, stderr and exit status relayed"
+rc=0
+"$NTBLAB" exec a -- /no/such/command 2>"$work/e" || rc=$?
+[ "$rc" = 127 ] && grep -q 'not found' "$work/e" || fail "missing command: rc $rc: $(cat "$work/e")"
+echo "ok: a missing command is 127, with a message"
 
 # stdin with -i
 [ "$(echo hello | "$NTBLAB" exec -i a -- cat)" = hello ] || fail "-i: stdin not passed"

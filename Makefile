@@ -6,7 +6,11 @@
 #                   (check-nodeps, demo-nodeps: the same without deps)
 #   make demo       the main job: bring up the lab and show it working
 #   make deps       install the Debian packages the project needs
-#   make install    modules into /lib/modules/$KVER/extra/ntbnet + depmod
+#   make install    what an operator runs: ntbnet.ko (+ ntb.ko when the kernel
+#                   lacks CONFIG_NTB) into /lib/modules/$KVER/extra/ntbnet
+#   make install-lab the emulator and test modules (ntb_hw_ivshmem, ntb_swdma,
+#                   ntb_hostile, upstream ntb_transport/netdev/tool/perf/pingpong)
+#                   into /lib/modules/$KVER/extra/ntbnet-lab, never on a controller
 #   make dkms-add   register the tree with DKMS (then: dkms install ...)
 #   make faults     peer faults (FAULT_CYCLES=20) + DRBD crash rounds (DRBD_ROUNDS=2)
 #   make soak       ping + TCP both ways + DRBD verify (SOAK_SECS=600)
@@ -34,7 +38,7 @@ endif
 
 .PHONY: all modules upstream-ntb userspace check deps demo clean lint \
 	check-nodeps demo-nodeps \
-	kver-check help install dkms-add clean-modules faults soak
+	kver-check help install install-lab dkms-add clean-modules faults soak
 all: modules userspace
 
 help:
@@ -122,17 +126,35 @@ faults: all
 	$(ROOT)/userspace/ntbnet-faults --up --cycles $(FAULT_CYCLES) \
 		--drbd-crash $(DRBD_ROUNDS) --json $(BUILD)/faults.json
 soak: all
-	$(ROOT)/userspace/ntbnet-soak --up --secs $(SOAK_SECS) \
+	$(ROOT)/userspace/ntbnet-soak --up -t $(SOAK_SECS) \
 		--json $(BUILD)/soak.json
 
-# Installed: our modules and, when the kernel lacks CONFIG_NTB, the NTB
-# core and the upstream reference clients built beside them.
+# Installed: what an operator runs, ntbnet and, when the kernel lacks
+# CONFIG_NTB, the NTB core it links against. The emulated hardware, the
+# software DMA engine, the hostile peer and the upstream test clients stay
+# in the build tree; install-lab puts them in a directory of their own.
+# (tests/unit/install-dkms.t holds both lists to this.)
 INSTALL_MOD_DIR ?= extra/ntbnet
+INSTALL_LAB_DIR ?= extra/ntbnet-lab
+UPSTREAM_LAB := ntb_transport ntb_netdev ntb_tool ntb_perf ntb_pingpong
+INSTALL_MODULES := ntbnet $(if $(filter y,$(KERNEL_HAS_NTB)),,ntb)
+LAB_MODULES := ntb_hw_ivshmem ntb_swdma ntb_hostile \
+	$(if $(filter y,$(KERNEL_HAS_NTB)),,$(UPSTREAM_LAB))
 install: modules
 	install -d $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
-	install -m 0644 $(MODDIR)/*.ko $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/
+	install -m 0644 $(patsubst %,$(MODDIR)/%.ko,$(INSTALL_MODULES)) \
+		$(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/
+	@# test modules an earlier make install put beside ntbnet
+	rm -f $(patsubst %,$(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/%.ko,$(LAB_MODULES) $(UPSTREAM_LAB))
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
-	@echo "installed into /lib/modules/$(KVER)/$(INSTALL_MOD_DIR): try modprobe ntbnet"
+	@echo "installed $(INSTALL_MODULES) into /lib/modules/$(KVER)/$(INSTALL_MOD_DIR): try modprobe ntbnet"
+
+install-lab: modules
+	install -d $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_LAB_DIR)
+	install -m 0644 $(patsubst %,$(MODDIR)/%.ko,$(LAB_MODULES)) \
+		$(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_LAB_DIR)/
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+	@echo "installed the lab and test modules $(LAB_MODULES) into /lib/modules/$(KVER)/$(INSTALL_LAB_DIR) (not for a production controller)"
 
 DKMS_VERSION ?= $(shell git -C $(ROOT) describe --always --dirty 2>/dev/null | sed 's/^/0.1-/' || echo 0.1)
 DKMS_SRC := $(DESTDIR)/usr/src/ntbnet-$(DKMS_VERSION)

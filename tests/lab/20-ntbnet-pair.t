@@ -161,7 +161,9 @@ echo "$out" | grep -q '^ntb0: link up' || fail "ntbnetctl status: $out"
 echo "$out" | grep -q 'errors and drops:' || fail "ntbnetctl status lacks errors"
 x a -- "$CTL" status ntb0 --json | python3 -c '
 import json, sys
-s = json.load(sys.stdin)
+l = json.load(sys.stdin)
+assert isinstance(l, list) and len(l) == 1, l
+s = l[0]
 assert s["interface"] == "ntb0" and s["state"] == "up" and s["carrier"], s
 assert s["rings"]["rx"] > 0 and s["rings"]["tx"] > 0, s["rings"]
 assert s["counters"]["tx0_packets"] > 0 and s["generation"], s

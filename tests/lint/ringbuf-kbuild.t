@@ -4,11 +4,13 @@
 # without a single warning. The driver links the very same file.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-KDIR=${KDIR:-/lib/modules/6.1.0-56-amd64/build}
-if [ ! -d "$KDIR" ]; then
-	KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+# the kernel the project builds for (userspace/kver), not a fixed release
+if [ -z "${KDIR:-}" ]; then
+	KVER=$("$ROOT/userspace/kver") || { echo "FAIL: userspace/kver names no kernel (make deps)"; exit 1; }
+	KDIR=/lib/modules/$KVER/build
 fi
-[ -n "$KDIR" ] && [ -d "$KDIR" ] || { echo "no kernel headers installed"; exit 77; }
+[ -d "$KDIR" ] || { echo "FAIL: no kernel headers in $KDIR (make deps)"; exit 1; }
+echo "kernel tree: $KDIR"
 work=$ROOT/build/ringbuf/kbuild-lint
 rm -rf "$work"
 mkdir -p "$work"

@@ -3,7 +3,8 @@
 # lab): a short TCP+UDP sweep writes a well-formed CSV, JSON and PNG that
 # agree, a --merge of two JSON files draws a PNG too, and an unreachable
 # server fails fast with a message. Needs root, iperf3 and gnuplot.
-set -eu
+# pipefail: the sweep's exit status counts, not tee's.
+set -eu -o pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }

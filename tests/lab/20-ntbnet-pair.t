@@ -2,7 +2,7 @@
 # ntbnet on the pair topology (two nodes), one lab boot for all of it:
 # ping both ways; iperf3 TCP each way and bidirectional; 16 MiB each way
 # over TCP checked by SHA-256; UDP at a set rate
-# with zero loss; MTU 1500/9000/max under traffic; link forced down/up by
+# with no driver drop; MTU 1500/9000/max under traffic; link forced down/up by
 # fault injection; corrupted window bytes during traffic (counted);
 # rmmod + modprobe on either side while the other sends (21-* does crash).
 # Any WARNING/BUG/Oops/refcount in either kernel log fails the test.
@@ -57,11 +57,19 @@ for pair in "a b $B" "b a $A"; do
 done
 ok "16 MiB each way over TCP arrive intact (SHA-256)"
 
-# --- UDP at a set rate, zero loss
+# --- UDP at a set rate: no frame dropped by the driver; the only losses
+# allowed are datagrams b's socket had no room for (a starved 1-vCPU
+# receiver on a loaded host), counted by the kernel as RcvbufErrors
+udp_rcvbuf() { x b -- awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $6 }' /proc/net/snmp; }
+ndrops() { x "$1" -- cat /sys/class/net/ntb0/statistics/$2; }
+rb0=$(udp_rcvbuf) txd0=$(ndrops a tx_dropped) rxd0=$(ndrops b rx_dropped)
 out=$(x a -- iperf3 -c $B -u -b 100M -t 5 -J) || fail "iperf3 UDP"
 lost=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum"]["lost_packets"])')
-[ "$lost" = 0 ] || fail "UDP lost $lost packets at 100 Mbit/s"
-ok "UDP 100 Mbit/s for 5 s, zero loss"
+[ "$(ndrops a tx_dropped)" = "$txd0" ] && [ "$(ndrops b rx_dropped)" = "$rxd0" ] ||
+	fail "UDP: the driver dropped frames (a tx_dropped $txd0 -> $(ndrops a tx_dropped), b rx_dropped $rxd0 -> $(ndrops b rx_dropped))"
+rb=$(( $(udp_rcvbuf) - rb0 ))
+[ "$lost" -le "$rb" ] || fail "UDP lost $lost packets at 100 Mbit/s, only $rb socket overflows"
+ok "UDP 100 Mbit/s for 5 s, no driver drop ($lost lost to the receiving socket's buffer)"
 
 # --- MTU changes under traffic
 max=$(x a -- ip -d link show ntb0 | sed -n 's/.*maxmtu \([0-9]*\).*/\1/p')

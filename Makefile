@@ -6,6 +6,7 @@
 #                   (check-nodeps, demo-nodeps: the same without deps)
 #   make demo       the main job: bring up the lab and show it working
 #   make deps       install the Debian packages the project needs
+#                   (KERNELS="6.1 6.12": Debian's 6.12 headers + source too)
 #   make install    modules into /lib/modules/$KVER/extra/ntbnet + depmod
 #   make dkms-add   register the tree with DKMS (then: dkms install ...)
 #   make faults     peer faults (FAULT_CYCLES=20) + DRBD crash rounds (DRBD_ROUNDS=2)

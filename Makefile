@@ -6,7 +6,6 @@
 #                   (check-nodeps, demo-nodeps: the same without deps)
 #   make demo       the main job: bring up the lab and show it working
 #   make deps       install the Debian packages the project needs
-#                   (KERNELS="6.1 6.12": Debian's 6.12 headers + source too)
 #   make install    modules into /lib/modules/$KVER/extra/ntbnet + depmod
 #   make dkms-add   register the tree with DKMS (then: dkms install ...)
 #   make faults     peer faults (FAULT_CYCLES=20) + DRBD crash rounds (DRBD_ROUNDS=2)
@@ -14,6 +13,7 @@
 #   KDIR=/path      build against another prepared kernel tree
 #   KVER=<release>  build for that installed kernel (e.g. a 6.12 one)
 #   make modules-all-kernels   modules for every kernel with headers here
+#   make deps KERNELS="6.1 6.12"   Debian's 6.12 headers + source too
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD := $(ROOT)/build
 ifneq ($(KDIR),)
@@ -39,8 +39,8 @@ endif
 
 .PHONY: all modules upstream-ntb userspace check deps demo clean lint \
 	check-nodeps demo-nodeps \
-	kver-check help install dkms-add clean-modules faults soak \
-	modules-all-kernels linux-src-dir
+	kver-check help install dkms-add clean-modules faults soak
+.PHONY: modules-all-kernels linux-src-dir
 all: modules userspace
 
 help:

@@ -4,9 +4,10 @@
 # without a single warning. The driver links the very same file.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-# the kernel the project builds for (userspace/kver), not just the newest
-# headers: a 6.12 installed for building only must not change the default
-KDIR=${KDIR:-/lib/modules/$("$ROOT/userspace/kver" 2>/dev/null)/build}
+KDIR=${KDIR:-/lib/modules/6.1.0-56-amd64/build}
+if [ ! -d "$KDIR" ]; then
+	KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+fi
 [ -n "$KDIR" ] && [ -d "$KDIR" ] || { echo "no kernel headers installed"; exit 77; }
 work=$ROOT/build/ringbuf/kbuild-lint
 rm -rf "$work"

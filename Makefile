@@ -40,7 +40,6 @@ endif
 .PHONY: all modules upstream-ntb userspace check deps demo clean lint \
 	check-nodeps demo-nodeps \
 	kver-check help install dkms-add clean-modules faults soak
-.PHONY: modules-all-kernels linux-src-dir
 all: modules userspace
 
 help:
@@ -74,6 +73,7 @@ $(SRCDIR)/.extracted: $(LINUX_SRC_TAR)
 	touch $@
 
 # where the sources above are (tests/lint/checkpatch.t runs checkpatch.pl)
+.PHONY: linux-src-dir
 linux-src-dir: $(SRCDIR)/.extracted
 	@echo $(SRCDIR)
 
@@ -109,6 +109,7 @@ modules: upstream-ntb
 # share the objects in the tree. KDIR is given so that a parent's exported
 # one is not inherited; the .ko files go to build/modules/<release>/.
 KVERS_ALL = $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build))
+.PHONY: modules-all-kernels
 modules-all-kernels:
 	@test -n "$(KVERS_ALL)" || { echo "no kernel headers: run make deps" >&2; exit 1; }
 	set -e; for k in $(KVERS_ALL); do \

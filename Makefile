@@ -15,6 +15,9 @@
 #   make faults     peer faults (FAULT_CYCLES=20) + DRBD crash rounds (DRBD_ROUNDS=2)
 #   make soak       ping + TCP both ways + DRBD verify (SOAK_SECS=600)
 #   KDIR=/path      build against another prepared kernel tree
+#   KVER=<release>  build for that installed kernel (e.g. a 6.12 one)
+#   make modules-all-kernels   modules for every kernel with headers here
+#   make deps KERNELS="6.1 6.12"   Debian's 6.12 headers + source too
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD := $(ROOT)/build
 ifneq ($(KDIR),)
@@ -24,9 +27,11 @@ KVER ?= $(shell $(ROOT)/userspace/kver 2>/dev/null)
 KDIR := /lib/modules/$(KVER)/build
 endif
 MODDIR := $(BUILD)/modules/$(KVER)
-LINUX_SRC_TAR ?= $(wildcard /usr/src/linux-source-$(shell echo $(KVER) | sed -E 's/^([0-9]+\.[0-9]+).*/\1/').tar.xz)
-SRCDIR := $(BUILD)/linux-src
-UPSTREAM := $(BUILD)/ntb-upstream
+# the kernel series (6.1, 6.12): its linux-source gives the NTB core
+KSERIES := $(shell echo $(KVER) | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+LINUX_SRC_TAR ?= $(wildcard /usr/src/linux-source-$(KSERIES).tar.xz)
+SRCDIR := $(BUILD)/linux-src/$(KSERIES)
+UPSTREAM := $(BUILD)/ntb-upstream/$(KVER)
 KERNEL_HAS_NTB := $(shell grep -qs '^CONFIG_NTB=' $(KDIR)/include/config/auto.conf && echo y)
 
 export ROOT BUILD
@@ -53,8 +58,11 @@ kver-check:
 		$(ROOT)/userspace/check-kernel-versions $(KVER); fi
 
 # --- upstream NTB core and reference clients, from the distribution's
-# linux-source, never committed. Built with CONFIG_NTB_MSI off, like the
-# modules that link against ntb.ko here (struct ntb_dev depends on it).
+# linux-source of the same series as the kernel (6.1 for 6.1, 6.12 for
+# 6.12), never committed. Built against the same KDIR and its config as our
+# modules, so CONFIG_NTB_MSI (off: the kernel has no CONFIG_NTB) is the same
+# for ntb.ko and everything that links against it (struct ntb_dev depends
+# on it); nothing here sets it.
 UPSTREAM_FILES := drivers/ntb/core.c drivers/ntb/ntb_transport.c \
 	drivers/ntb/test/ntb_tool.c drivers/ntb/test/ntb_perf.c \
 	drivers/ntb/test/ntb_pingpong.c drivers/net/ntb_netdev.c \
@@ -67,6 +75,11 @@ $(SRCDIR)/.extracted: $(LINUX_SRC_TAR)
 	tar -xJf $(LINUX_SRC_TAR) -C $(SRCDIR) --strip-components=1 \
 		$(addprefix $(notdir $(basename $(basename $(LINUX_SRC_TAR))))/,$(UPSTREAM_FILES))
 	touch $@
+
+# where the sources above are (tests/lint/checkpatch.t runs checkpatch.pl)
+.PHONY: linux-src-dir
+linux-src-dir: $(SRCDIR)/.extracted
+	@echo $(SRCDIR)
 
 $(UPSTREAM)/Kbuild: $(SRCDIR)/.extracted
 	mkdir -p $(UPSTREAM)
@@ -94,6 +107,18 @@ modules: upstream-ntb
 	find $(ROOT) -path $(BUILD) -prune -o -name '*.ko' -print | xargs -r cp -f -t $(MODDIR)
 	[ "$(KERNEL_HAS_NTB)" = y ] || cp -f $(UPSTREAM)/*.ko $(MODDIR)/
 	@echo "modules for $(KVER) in $(MODDIR):"; ls $(MODDIR)
+
+# Every kernel with headers here (Debian's 6.1, 6.12 once installed with
+# KERNELS="6.1 6.12" userspace/install-deps), one after the other: they
+# share the objects in the tree. KDIR is given so that a parent's exported
+# one is not inherited; the .ko files go to build/modules/<release>/.
+KVERS_ALL = $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build))
+.PHONY: modules-all-kernels
+modules-all-kernels:
+	@test -n "$(KVERS_ALL)" || { echo "no kernel headers: run make deps" >&2; exit 1; }
+	set -e; for k in $(KVERS_ALL); do \
+		$(MAKE) -C $(ROOT) KVER=$$k KDIR=/lib/modules/$$k/build modules; \
+	done
 
 # sparse + W=1 over our modules (the upstream ones are not ours to lint)
 lint: upstream-ntb

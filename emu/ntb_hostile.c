@@ -802,7 +802,6 @@ static const struct file_operations nh_cmd_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
 	.write	= nh_cmd_write,
-	.llseek	= no_llseek,
 };
 
 static int nh_stats_show(struct seq_file *s, void *unused)

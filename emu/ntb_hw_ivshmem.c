@@ -808,7 +808,6 @@ static const struct file_operations ntbe_corrupt_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
 	.write	= ntbe_corrupt_write,
-	.llseek	= no_llseek,
 };
 
 static void ntbe_debugfs_init(struct ntbe_dev *nd)

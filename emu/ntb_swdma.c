@@ -24,6 +24,8 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
+#include "../compat/ntbnet_kcompat.h"
+
 #define DRV_NAME	"ntb_swdma"
 #define SWDMA_CHUNK	SZ_2M
 #define SWDMA_MAX_MAPS	64
@@ -411,7 +413,7 @@ err_free:
 	return rc;
 }
 
-static int swdma_remove(struct platform_device *pdev)
+static void swdma_remove(struct platform_device *pdev)
 {
 	unsigned int i;
 
@@ -423,14 +425,15 @@ static int swdma_remove(struct platform_device *pdev)
 	kfree(swdma->chans);
 	kfree(swdma);
 	swdma = NULL;
-	return 0;
 }
+
+DEFINE_NTBNET_PLATFORM_REMOVE(swdma_remove);
 
 /* dmaengine wants a bound driver (it takes the driver's module owner) */
 static struct platform_driver swdma_driver = {
 	.driver.name	= DRV_NAME,
 	.probe		= swdma_probe,
-	.remove		= swdma_remove,
+	.remove		= NTBNET_PLATFORM_REMOVE(swdma_remove),
 };
 
 static struct platform_device *swdma_pdev;

@@ -20,6 +20,8 @@
 #include <linux/netdevice.h>
 #include <linux/tracepoint.h>
 
+#include "../compat/ntbnet_kcompat.h"
+
 TRACE_EVENT(ntbnet_link,
 	    TP_PROTO(const struct net_device *ndev, const char *from,
 		     const char *to, u32 gen, u32 peer_gen, const char *why),
@@ -30,12 +32,12 @@ TRACE_EVENT(ntbnet_link,
 			     __field(u32, gen)
 			     __field(u32, peer_gen)
 			     __string(why, why)),
-	    TP_fast_assign(__assign_str(dev, ndev->name);
-			   __assign_str(from, from);
-			   __assign_str(to, to);
+	    TP_fast_assign(ntbnet_assign_str(dev, ndev->name);
+			   ntbnet_assign_str(from, from);
+			   ntbnet_assign_str(to, to);
 			   __entry->gen = gen;
 			   __entry->peer_gen = peer_gen;
-			   __assign_str(why, why);),
+			   ntbnet_assign_str(why, why);),
 	    TP_printk("%s %s -> %s gen %08x peer %08x: %s", __get_str(dev),
 		      __get_str(from), __get_str(to), __entry->gen,
 		      __entry->peer_gen, __get_str(why)));
@@ -47,7 +49,7 @@ DECLARE_EVENT_CLASS(ntbnet_txq,
 		    TP_STRUCT__entry(__string(dev, ndev->name)
 				     __field(u32, free_recs)
 				     __field(u32, need)),
-		    TP_fast_assign(__assign_str(dev, ndev->name);
+		    TP_fast_assign(ntbnet_assign_str(dev, ndev->name);
 				   __entry->free_recs = free_recs;
 				   __entry->need = need;),
 		    TP_printk("%s free %u records, worst frame needs %u",
@@ -68,7 +70,7 @@ TRACE_EVENT(ntbnet_publish,
 	    TP_STRUCT__entry(__string(dev, ndev->name)
 			     __field(u32, prod)
 			     __field(bool, doorbell)),
-	    TP_fast_assign(__assign_str(dev, ndev->name);
+	    TP_fast_assign(ntbnet_assign_str(dev, ndev->name);
 			   __entry->prod = prod;
 			   __entry->doorbell = doorbell;),
 	    TP_printk("%s in %u%s", __get_str(dev), __entry->prod,
@@ -80,7 +82,7 @@ TRACE_EVENT(ntbnet_rx_poll,
 	    TP_STRUCT__entry(__string(dev, ndev->name)
 			     __field(int, done)
 			     __field(int, budget)),
-	    TP_fast_assign(__assign_str(dev, ndev->name);
+	    TP_fast_assign(ntbnet_assign_str(dev, ndev->name);
 			   __entry->done = done;
 			   __entry->budget = budget;),
 	    TP_printk("%s %d of %d", __get_str(dev), __entry->done,
@@ -93,8 +95,8 @@ TRACE_EVENT(ntbnet_drop,
 	    TP_STRUCT__entry(__string(dev, ndev->name)
 			     __string(reason, reason)
 			     __field(u32, len)),
-	    TP_fast_assign(__assign_str(dev, ndev->name);
-			   __assign_str(reason, reason);
+	    TP_fast_assign(ntbnet_assign_str(dev, ndev->name);
+			   ntbnet_assign_str(reason, reason);
 			   __entry->len = len;),
 	    TP_printk("%s %s len %u", __get_str(dev), __get_str(reason),
 		      __entry->len));

@@ -37,7 +37,9 @@
 #include <linux/io.h>
 #include <asm/barrier.h>
 #include <asm/byteorder.h>
-#include <asm/unaligned.h>
+
+/* get_unaligned(); kernel version differences live there */
+#include "../compat/ntbnet_kcompat.h"
 
 #define ntbr_le16_to_cpu(x)	le16_to_cpu(x)
 #define ntbr_le32_to_cpu(x)	le32_to_cpu(x)

@@ -15,12 +15,15 @@ work=$ROOT/build/ringbuf/kbuild-lint
 rm -rf "$work"
 mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
+# the tree's layout: ntbring_compat.h includes ../compat/ntbnet_kcompat.h
+mkdir -p "$work/ringbuf" "$work/compat"
 ln -s "$ROOT/ringbuf/ntbring.c" "$ROOT/ringbuf/ntbring.h" \
-	"$ROOT/ringbuf/ntbring_compat.h" "$work/"
+	"$ROOT/ringbuf/ntbring_compat.h" "$work/ringbuf/"
+ln -s "$ROOT/compat/ntbnet_kcompat.h" "$work/compat/"
 cat >"$work/lint_main.c" <<'EOC'
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/module.h>
-#include "ntbring.h"
+#include "ringbuf/ntbring.h"
 
 static int __init ntbring_lint_init(void)
 {
@@ -38,7 +41,7 @@ module_init(ntbring_lint_init);
 module_exit(ntbring_lint_exit);
 MODULE_LICENSE("GPL");
 EOC
-printf 'obj-m += ntbring_lint.o\nntbring_lint-y := lint_main.o ntbring.o\n' >"$work/Kbuild"
+printf 'obj-m += ntbring_lint.o\nntbring_lint-y := lint_main.o ringbuf/ntbring.o\n' >"$work/Kbuild"
 sparse_arg=
 if command -v sparse >/dev/null; then sparse_arg=C=1; else echo "note: sparse not installed, W=1 only"; fi
 out=$work/build.log

@@ -3,7 +3,7 @@
 # every kernel source file we own.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-src=$(make -s -C "$ROOT" linux-src-dir | tail -n 1)
+src=$(make -s --no-print-directory -C "$ROOT" linux-src-dir | tail -n 1)
 cp=$src/scripts/checkpatch.pl
 [ -f "$cp" ] || { echo "FAIL: no checkpatch.pl in $src"; exit 1; }
 files=$(cd "$ROOT" && find emu ntb_netdev dma ringbuf compat -name '*.[ch]' ! -name '*.mod.c' \

@@ -27,7 +27,7 @@ ok "stdout, stderr and exit status relayed"
 ok "nodes are who they say"
 
 # A long command in the background while others run.
-"$NTBLAB" exec a -- sh -c 'sleep 6; echo slow-done' >"$NTBLAB_DIR/slow.out" &
+"$NTBLAB" exec a -- sh -c 'sleep 20; echo slow-done' >"$NTBLAB_DIR/slow.out" &
 slow=$!
 "$NTBLAB" exec a -- sh -c 'test -d /proc/1' || fail "quick exec during slow one"
 for i in 1 2 3; do

@@ -87,6 +87,48 @@ enum ntbnet_state {
 	NTBNET_REFUSED,
 };
 
+/**
+ * enum ntbnet_drop - why a frame was dropped or rejected.
+ *
+ * Each reason is one ethtool -S counter, and ntbnet_drop_name() is that
+ * counter's name: the ntbnet_drop tracepoint and the rejection message
+ * say what ethtool -S says. Transmit reasons count in txq.stats.drop[],
+ * receive ones in rxq.stats.drop[reason - NTBNET_DROP_RX]. The last five
+ * are the ring's rejections (enum ntbring_bad, in the same order).
+ */
+enum ntbnet_drop {
+	NTBNET_DROP_TX_LINK_DOWN,	/* tx0_drop_link_down */
+	NTBNET_DROP_TX_TOO_BIG,		/* tx0_drop_too_big */
+	NTBNET_DROP_TX_NO_SPACE,	/* tx0_drop_no_space */
+	NTBNET_DROP_TX_INFLIGHT,	/* tx0_drop_inflight */
+	NTBNET_DROP_RX_NOMEM,		/* rx0_drop_nomem */
+	NTBNET_DROP_RX_BAD_META,	/* rx0_drop_bad_meta */
+	NTBNET_DROP_RX_BAD_FLAGS,	/* rx0_drop_bad_flags */
+	NTBNET_DROP_RX_RUNT,		/* rx0_drop_runt */
+	NTBNET_DROP_RX_ERR_BAD_INDEX,	/* rx0_err_bad_index */
+	NTBNET_DROP_RX_ERR_BAD_SEQ,	/* rx0_err_bad_seq */
+	NTBNET_DROP_RX_ERR_BAD_LEN,	/* rx0_err_bad_len */
+	NTBNET_DROP_RX_ERR_TRUNCATED,	/* rx0_err_truncated */
+	NTBNET_DROP_RX_ERR_BAD_FLAGS,	/* rx0_err_bad_flags */
+	NTBNET_DROP_MAX,
+	NTBNET_DROP_RX = NTBNET_DROP_RX_NOMEM,
+	NTBNET_DROP_RX_ERR = NTBNET_DROP_RX_ERR_BAD_INDEX,
+};
+
+#define NTBNET_DROP_TX_COUNT	NTBNET_DROP_RX
+#define NTBNET_DROP_RX_COUNT	(NTBNET_DROP_MAX - NTBNET_DROP_RX)
+
+/* The reason a ring rejection counts as. */
+static inline enum ntbnet_drop ntbnet_drop_ring(enum ntbring_bad reason)
+{
+	return NTBNET_DROP_RX_ERR + (reason - NTBRING_BAD_INDEX);
+}
+
+static_assert(NTBRING_BAD_MAX - NTBRING_BAD_INDEX ==
+	      NTBNET_DROP_MAX - NTBNET_DROP_RX_ERR);
+
+const char *ntbnet_drop_name(enum ntbnet_drop reason);
+
 /*
  * Counters; ethtool -S reads them through a {name, offsetof} table. Each
  * group has one writer at a time (its queue lock, NAPI, or the link
@@ -104,10 +146,7 @@ struct ntbnet_txq_stats {
 	u64 stops;
 	u64 wakes;
 	u64 wake_early;
-	u64 drop_link_down;
-	u64 drop_too_big;
-	u64 drop_no_space;
-	u64 drop_inflight;
+	u64 drop[NTBNET_DROP_TX_COUNT];
 	u64 timeouts;
 	u64 bad_out;
 };
@@ -119,11 +158,7 @@ struct ntbnet_rxq_stats {
 	u64 polls;
 	u64 arms;
 	u64 space_doorbells;
-	u64 drop_nomem;
-	u64 drop_bad_meta;
-	u64 drop_bad_flags;
-	u64 drop_runt;
-	u64 bad[NTBRING_BAD_MAX];
+	u64 drop[NTBNET_DROP_RX_COUNT];
 	u64 bad_recs;
 };
 

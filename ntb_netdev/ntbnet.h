@@ -118,12 +118,7 @@ enum ntbnet_drop {
 #define NTBNET_DROP_TX_COUNT	NTBNET_DROP_RX
 #define NTBNET_DROP_RX_COUNT	(NTBNET_DROP_MAX - NTBNET_DROP_RX)
 
-/* The reason a ring rejection counts as. */
-static inline enum ntbnet_drop ntbnet_drop_ring(enum ntbring_bad reason)
-{
-	return NTBNET_DROP_RX_ERR + (reason - NTBRING_BAD_INDEX);
-}
-
+/* One reason for each ring rejection, from NTBRING_BAD_INDEX on. */
 static_assert(NTBRING_BAD_MAX - NTBRING_BAD_INDEX ==
 	      NTBNET_DROP_MAX - NTBNET_DROP_RX_ERR);
 
@@ -275,6 +270,11 @@ static inline void ntbnet_inc(struct u64_stats_sync *syncp, u64 *ctr)
  * @peer:         the peer's last accepted announcement.
  * @rx_geom:      geometry of our receive ring, as announced.
  * @rec_count:    configured record count (ethtool -G), applied at reset.
+ * @rec_size:     record size of our receive ring (module parameter).
+ * @heartbeat_ms: heartbeat and handshake poll period (module parameter).
+ * @hb_timeout_ms: carrier goes down after this long without a peer
+ *                heartbeat (module parameter).
+ * @tx_entries:   frames in flight, as asked (module parameter).
  * @features:     negotiated NTBRING_FEAT_* bits.
  * @reset:        ask @link_work to restart the handshake.
  * @bump_gen:     the next announcement takes a new generation.
@@ -318,6 +318,10 @@ struct ntbnet_priv {
 	struct ntbring_hs peer;
 	struct ntbring_geom rx_geom;
 	u32 rec_count;
+	u32 rec_size;
+	unsigned int heartbeat_ms;
+	unsigned int hb_timeout_ms;
+	unsigned int tx_entries;
 	u32 features;
 	bool reset;
 	bool bump_gen;
@@ -340,23 +344,28 @@ struct ntbnet_priv {
 	struct dentry *dbg;
 };
 
-/* main.c: module parameters shared by the other files */
-extern unsigned int ntbnet_rec_size;
-extern unsigned int ntbnet_heartbeat_ms;
-extern unsigned int ntbnet_hb_timeout_ms;
-extern unsigned int ntbnet_tx_entries;
-void ntbnet_ring_db(struct ntbnet_priv *priv, enum ntbnet_db which);
+/* Ring one of our doorbells at the peer. */
+static inline void ntbnet_ring_db(struct ntbnet_priv *priv,
+				  enum ntbnet_db which)
+{
+	ntb_peer_db_set(priv->ntb, priv->db[which]);
+}
+
+/* window.c: the peer's window mapped, ours allocated, ring geometry */
+int ntbnet_window_init(struct ntbnet_priv *priv);
+void ntbnet_window_exit(struct ntbnet_priv *priv);
+int ntbnet_inbuf_limits(struct ntbnet_priv *priv);
+int ntbnet_inbuf_setup(struct ntbnet_priv *priv, const struct ntbring_geom *g);
+int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
+		    struct ntbring_geom *g);
 
 /* link.c: handshake, carrier, peer life cycle */
 int ntbnet_link_init(struct ntbnet_priv *priv);
 void ntbnet_link_exit(struct ntbnet_priv *priv);
-void ntbnet_link_work(struct work_struct *work);
 void ntbnet_link_kick(struct ntbnet_priv *priv);
 void ntbnet_link_event(void *ctx);
 void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why);
 void ntbnet_link_depart(struct ntbnet_priv *priv);
-int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
-		    struct ntbring_geom *g);
 const char *ntbnet_state_name(enum ntbnet_state state);
 
 /* tx.c: transmit, flow control, DMA completion */

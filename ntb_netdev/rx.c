@@ -187,6 +187,12 @@ static void ntbnet_rx_frame(struct ntbnet_priv *priv,
 	napi_gro_receive(&rx->napi, skb);
 }
 
+/* The reason a ring rejection counts as. */
+static enum ntbnet_drop ntbnet_drop_ring(enum ntbring_bad reason)
+{
+	return NTBNET_DROP_RX_ERR + (reason - NTBRING_BAD_INDEX);
+}
+
 static void ntbnet_rx_bad(struct ntbnet_priv *priv,
 			  const struct ntbring_frame *f)
 {

@@ -300,7 +300,7 @@ static bool ntbnet_tx_dma_stuck(const struct ntbnet_txq *q)
 bool ntbnet_tx_watchdog(struct ntbnet_priv *priv)
 {
 	struct ntbnet_txq *q = &priv->txq;
-	unsigned long timeout = msecs_to_jiffies(ntbnet_hb_timeout_ms);
+	unsigned long timeout = msecs_to_jiffies(priv->hb_timeout_ms);
 	bool reset = false;
 
 	spin_lock_bh(&q->lock);
@@ -532,7 +532,7 @@ int ntbnet_tx_init(struct ntbnet_priv *priv)
 
 	spin_lock_init(&q->lock);
 	u64_stats_init(&q->stats.syncp);
-	q->nents = roundup_pow_of_two(clamp(ntbnet_tx_entries, 16u, 4096u));
+	q->nents = roundup_pow_of_two(clamp(priv->tx_entries, 16u, 4096u));
 	q->ents = kvcalloc(q->nents, sizeof(*q->ents), GFP_KERNEL);
 	if (!q->ents)
 		return -ENOMEM;

@@ -39,22 +39,19 @@ static bool ntbnet_dma_filter(struct dma_chan *chan, void *arg)
  * @copybreak: frames shorter than this are copied by the CPU.
  *
  * Having no channel is not an error: every copy is then done by the CPU.
- *
- * Return: 0.
  */
-int ntbnet_dma_init(struct ntbnet_dma *d, struct ntb_dev *ntb,
-		    void __iomem *win, phys_addr_t phys, resource_size_t size,
-		    bool use_dma, u32 copybreak)
+void ntbnet_dma_init(struct ntbnet_dma *d, struct ntb_dev *ntb,
+		     void __iomem *win, phys_addr_t phys, resource_size_t size,
+		     bool use_dma, u32 copybreak)
 {
 	dma_cap_mask_t mask;
 
 	memset(d, 0, sizeof(*d));
 	d->win = win;
-	d->win_phys = phys;
 	d->win_size = size;
 	d->copybreak = copybreak;
 	if (!use_dma)
-		return 0;
+		return;
 
 	dma_cap_zero(mask);
 	dma_cap_set(DMA_MEMCPY, mask);
@@ -62,7 +59,7 @@ int ntbnet_dma_init(struct ntbnet_dma *d, struct ntb_dev *ntb,
 				      &ntb->pdev->dev);
 	if (!d->chan) {
 		dev_info(&ntb->dev, "no DMA_MEMCPY channel: CPU copy\n");
-		return 0;
+		return;
 	}
 	d->dev = dmaengine_get_dma_device(d->chan);
 	d->win_dma = dma_map_resource(d->dev, phys, size, DMA_FROM_DEVICE, 0);
@@ -73,11 +70,10 @@ int ntbnet_dma_init(struct ntbnet_dma *d, struct ntb_dev *ntb,
 		dma_release_channel(d->chan);
 		d->chan = NULL;
 		d->dev = NULL;
-		return 0;
+		return;
 	}
 	dev_info(&ntb->dev, "DMA channel %s, copybreak %u\n",
 		 dma_chan_name(d->chan), copybreak);
-	return 0;
 }
 
 /**

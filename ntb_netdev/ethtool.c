@@ -61,10 +61,12 @@ struct ntbnet_stat {
 			  NTBNET_OFF(txq.stats.syncp) }
 #define NTBNET_RXS(n)	{ "rx0_" #n, 0, NTBNET_OFF(rxq.stats.n), \
 			  NTBNET_OFF(rxq.stats.syncp) }
-#define NTBNET_TXD(r)	{ NULL, r, NTBNET_OFF(txq.stats.drop[r]), \
+#define NTBNET_TXD(r)	{ NULL, NTBNET_DROP_##r, \
+			  NTBNET_OFF(txq.stats.drop[NTBNET_DROP_##r]), \
 			  NTBNET_OFF(txq.stats.syncp) }
-#define NTBNET_RXD(r)	{ NULL, r, \
-			  NTBNET_OFF(rxq.stats.drop[(r) - NTBNET_DROP_RX]), \
+#define NTBNET_RXD(r)	{ NULL, NTBNET_DROP_##r, \
+			  NTBNET_OFF(rxq.stats.drop[NTBNET_DROP_##r - \
+						    NTBNET_DROP_RX]), \
 			  NTBNET_OFF(rxq.stats.syncp) }
 #define NTBNET_LNK(n)	{ "link_" #n, 0, NTBNET_OFF(lstats.n), \
 			  NTBNET_OFF(lstats.syncp) }
@@ -80,25 +82,25 @@ static const struct ntbnet_stat ntbnet_stats[] = {
 	NTBNET_TXS(stops),
 	NTBNET_TXS(wakes),
 	NTBNET_TXS(wake_early),
-	NTBNET_TXD(NTBNET_DROP_TX_LINK_DOWN),
-	NTBNET_TXD(NTBNET_DROP_TX_TOO_BIG),
-	NTBNET_TXD(NTBNET_DROP_TX_NO_SPACE),
-	NTBNET_TXD(NTBNET_DROP_TX_INFLIGHT),
+	NTBNET_TXD(TX_LINK_DOWN),
+	NTBNET_TXD(TX_TOO_BIG),
+	NTBNET_TXD(TX_NO_SPACE),
+	NTBNET_TXD(TX_INFLIGHT),
 	NTBNET_TXS(timeouts),
 	NTBNET_RXS(packets),
 	NTBNET_RXS(bytes),
 	NTBNET_RXS(polls),
 	NTBNET_RXS(arms),
 	NTBNET_RXS(space_doorbells),
-	NTBNET_RXD(NTBNET_DROP_RX_NOMEM),
-	NTBNET_RXD(NTBNET_DROP_RX_BAD_META),
-	NTBNET_RXD(NTBNET_DROP_RX_BAD_FLAGS),
-	NTBNET_RXD(NTBNET_DROP_RX_RUNT),
-	NTBNET_RXD(NTBNET_DROP_RX_ERR_BAD_INDEX),
-	NTBNET_RXD(NTBNET_DROP_RX_ERR_BAD_SEQ),
-	NTBNET_RXD(NTBNET_DROP_RX_ERR_BAD_LEN),
-	NTBNET_RXD(NTBNET_DROP_RX_ERR_TRUNCATED),
-	NTBNET_RXD(NTBNET_DROP_RX_ERR_BAD_FLAGS),
+	NTBNET_RXD(RX_NOMEM),
+	NTBNET_RXD(RX_BAD_META),
+	NTBNET_RXD(RX_BAD_FLAGS),
+	NTBNET_RXD(RX_RUNT),
+	NTBNET_RXD(RX_ERR_BAD_INDEX),
+	NTBNET_RXD(RX_ERR_BAD_SEQ),
+	NTBNET_RXD(RX_ERR_BAD_LEN),
+	NTBNET_RXD(RX_ERR_TRUNCATED),
+	NTBNET_RXD(RX_ERR_BAD_FLAGS),
 	NTBNET_RXS(bad_recs),
 	NTBNET_TXS(bad_out),
 	NTBNET_LNK(link_up),

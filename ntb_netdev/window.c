@@ -57,8 +57,7 @@ static void ntbnet_inbuf_free(struct ntbnet_priv *priv)
  *
  * Return: 0 or a negative errno.
  */
-int ntbnet_inbuf_setup(struct ntbnet_priv *priv,
-			      const struct ntbring_geom *g)
+int ntbnet_inbuf_setup(struct ntbnet_priv *priv, const struct ntbring_geom *g)
 {
 	size_t size = round_up(ntbring_area_size(g), priv->in_align);
 	int err;

@@ -69,7 +69,7 @@ void ntbnet_dma_issue(struct ntbnet_dma *d);
 void ntbnet_dma_unmap(struct ntbnet_dma *d, struct ntbnet_dma_map *map);
 void ntbnet_dma_quiesce(struct ntbnet_dma *d);
 
-void ntbnet_cpu_copy(struct ntbnet_dma *d, const struct sk_buff *skb,
-		     u32 off);
+void ntbnet_dma_cpu_copy(struct ntbnet_dma *d, const struct sk_buff *skb,
+			 u32 off);
 
 #endif /* NTBNET_DMA_H */

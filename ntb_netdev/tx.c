@@ -163,8 +163,8 @@ static bool ntbnet_tx_reap(struct ntbnet_priv *priv)
 		if (unlikely(e->err)) {
 			/* The engine failed: the CPU writes the frame again. */
 			ntbnet_inc(&q->stats.syncp, &q->stats.dma_errors);
-			ntbnet_cpu_copy(&priv->dma, e->skb,
-					ntbnet_tx_frame_off(e));
+			ntbnet_dma_cpu_copy(&priv->dma, e->skb,
+					    ntbnet_tx_frame_off(e));
 			e->err = false;
 		}
 		/* Cannot fail: entries are committed in reservation order. */
@@ -366,7 +366,7 @@ static void ntbnet_tx_copy(struct ntbnet_priv *priv, struct ntbnet_txent *e)
 			      ntbnet_tx_dma_done, e) >= 0) {
 		ntbnet_inc(&q->stats.syncp, &q->stats.dma_frames);
 	} else {
-		ntbnet_cpu_copy(&priv->dma, e->skb, off);
+		ntbnet_dma_cpu_copy(&priv->dma, e->skb, off);
 		ntbnet_inc(&q->stats.syncp, &q->stats.cpu_frames);
 	}
 }

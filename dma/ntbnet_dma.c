@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * copy.c - frames into the peer's memory window, by DMA or by the CPU.
+ * ntbnet_dma.c - frames into the peer's memory window, by DMA or by the CPU.
  *
  * The destination is always one contiguous range of the peer window
  * (the ring reserves frames without wrapping), so a frame is one
@@ -217,7 +217,7 @@ cpu:
 		ntbnet_dma_unmap(d, map);
 		return -ENOMEM;
 	}
-	ntbnet_cpu_copy(d, skb, off);
+	ntbnet_dma_cpu_copy(d, skb, off);
 	return 1;
 }
 
@@ -250,13 +250,13 @@ void ntbnet_dma_quiesce(struct ntbnet_dma *d)
 }
 
 /**
- * ntbnet_cpu_copy() - copy a whole frame into the peer window.
+ * ntbnet_dma_cpu_copy() - copy a whole frame into the peer window.
  * @d: engine state.
  * @skb: the frame (linear part and page fragments).
  * @off: window offset of the frame's first byte.
  */
-void ntbnet_cpu_copy(struct ntbnet_dma *d, const struct sk_buff *skb,
-		     u32 off)
+void ntbnet_dma_cpu_copy(struct ntbnet_dma *d, const struct sk_buff *skb,
+			 u32 off)
 {
 	void __iomem *dst = d->win + off;
 	unsigned int i;

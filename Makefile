@@ -126,9 +126,8 @@ lint: upstream-ntb
 
 -include $(ROOT)/ringbuf/ringbuf.mk
 -include $(ROOT)/emu/emu.mk
--include $(ROOT)/userspace/userspace.mk
 
-userspace: ivshmem-server $(USERSPACE_TARGETS)
+userspace: ivshmem-server
 
 # check and demo install packages first, then build in a new make: KVER and
 # KDIR are computed when make reads this file, and on a fresh machine the

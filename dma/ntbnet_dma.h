@@ -41,7 +41,7 @@ struct ntbnet_dma_map {
  * @dev:       the device doing DMA (the channel's), for mappings.
  * @win:       the peer window mapped for the CPU.
  * @win_dma:   the peer window mapped for @dev.
- * @win_phys:  its physical address; @win_size its size.
+ * @win_size:  its size.
  * @copybreak: frames shorter than this are copied by the CPU.
  * @issue:     descriptors submitted since the last issue_pending.
  */
@@ -50,15 +50,14 @@ struct ntbnet_dma {
 	struct device *dev;
 	void __iomem *win;
 	dma_addr_t win_dma;
-	phys_addr_t win_phys;
 	resource_size_t win_size;
 	u32 copybreak;
 	bool issue;
 };
 
-int ntbnet_dma_init(struct ntbnet_dma *d, struct ntb_dev *ntb,
-		    void __iomem *win, phys_addr_t phys, resource_size_t size,
-		    bool use_dma, u32 copybreak);
+void ntbnet_dma_init(struct ntbnet_dma *d, struct ntb_dev *ntb,
+		     void __iomem *win, phys_addr_t phys, resource_size_t size,
+		     bool use_dma, u32 copybreak);
 void ntbnet_dma_exit(struct ntbnet_dma *d);
 const char *ntbnet_dma_name(const struct ntbnet_dma *d);
 
@@ -70,7 +69,7 @@ void ntbnet_dma_issue(struct ntbnet_dma *d);
 void ntbnet_dma_unmap(struct ntbnet_dma *d, struct ntbnet_dma_map *map);
 void ntbnet_dma_quiesce(struct ntbnet_dma *d);
 
-void ntbnet_cpu_copy(struct ntbnet_dma *d, const struct sk_buff *skb,
-		     u32 off);
+void ntbnet_dma_cpu_copy(struct ntbnet_dma *d, const struct sk_buff *skb,
+			 u32 off);
 
 #endif /* NTBNET_DMA_H */

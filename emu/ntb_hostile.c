@@ -611,163 +611,313 @@ static void nh_bad_announce(struct nh_dev *nh, u32 idx, u32 val)
 	nh->st.bad++;
 }
 
+/* ---- commands (debugfs "cmd"), one handler each ---- */
+
+static int nh_cmd_reannounce(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	nh->announced = false;
+	nh->gen++;
+	return 0;
+}
+
+static int nh_cmd_spad_garbage(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	u32 i;
+
+	for (i = 0; i < NTBRING_SPAD_COUNT; i++)
+		nh_spad_put(nh, i, get_random_u32());
+	nh_ring(nh, NH_DB_HS);
+	nh->peer_gen = 0;
+	nh->st.bad++;
+	return 0;
+}
+
+static int nh_cmd_version(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	nh_bad_announce(nh, NTBRING_SPAD_VERSION, 0x00020000);
+	return 0;
+}
+
+static int nh_cmd_geom(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	nh_bad_announce(nh, NTBRING_SPAD_GEOM, 8 | 15 << 8);
+	return 0;
+}
+
+static int nh_cmd_gen_back(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	nh->announced = false;
+	nh->gen -= 2;
+	return 0;
+}
+
+static int nh_cmd_torn(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	u32 i;
+
+	for (i = 0; i < min(arg, 100000u); i++)
+		nh_spad_put(nh, NTBRING_SPAD_GEN, i & 1 ? nh->gen :
+			    nh->gen ^ 0x5a5a);
+	nh_spad_put(nh, NTBRING_SPAD_GEN, nh->gen);
+	nh_ring(nh, NH_DB_HS);
+	return 0;
+}
+
+static int nh_cmd_db_storm(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	u32 i;
+
+	for (i = 0; i < min(arg, 1000000u); i++) {
+		ntb_peer_db_set(nh->ntb, ntb_db_valid_mask(nh->ntb));
+		if (!(i % 1024))
+			cond_resched();
+	}
+	nh->st.doorbells += i;
+	return 0;
+}
+
+static int nh_cmd_good(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	int err = 0;
+	u32 i;
+
+	for (i = 0; i < min(arg, 100000u) && !err; i++)
+		err = nh_good_frame(nh, arg2 ? arg2 : 100, 0);
+	return err;
+}
+
+static int nh_cmd_wrap_good(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	int err = nh_pad_to_end(nh, 1);
+
+	return err ?: nh_good_frame(nh, 3 * (1u << nh->tx.shift), 0);
+}
+
+/* Publish producer index @in, one no correct producer writes. */
+static int nh_bad_in(struct nh_dev *nh, u32 in)
+{
+	iowrite32(in, &nh->tx.pl->in);
+	nh_ring(nh, NH_DB_DATA);
+	nh->st.bad++;
+	return 0;
+}
+
+static int nh_cmd_index_ahead(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_bad_in(nh, nh->tx.pub + nh->tx.count + 7);
+}
+
+static int nh_cmd_index_behind(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_bad_in(nh, nh->tx.pub - 5);
+}
+
+static int nh_cmd_bad_seq(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_bad_hdr(nh, 100, (u16)(nh->tx.head + 1), 0, 0);
+}
+
+static int nh_cmd_stale(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_bad_hdr(nh, 100, (u16)(nh->tx.head - nh->tx.count), 0, 0);
+}
+
+static int nh_cmd_len_zero(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_bad_hdr(nh, 0, (u16)nh->tx.head, 0, 0);
+}
+
+static int nh_cmd_len_huge(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_bad_hdr(nh, 0xffffffff, (u16)nh->tx.head, 0, 0);
+}
+
+static int nh_cmd_len_max(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_bad_hdr(nh, nh->tx.max_len + 1, (u16)nh->tx.head, 0,
+			  ntbring_nrec(1u << nh->tx.shift, nh->tx.max_len + 1));
+}
+
+static int nh_cmd_trunc(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_bad_hdr(nh, 4 << nh->tx.shift, (u16)nh->tx.head, 0, 1);
+}
+
+static int nh_cmd_wrap_trunc(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	int err = nh_pad_to_end(nh, 2);
+
+	return err ?: nh_bad_hdr(nh, 4 << nh->tx.shift, (u16)nh->tx.head, 0,
+				 2);
+}
+
+static int nh_cmd_pad_huge(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_bad_hdr(nh, (nh->tx.count << nh->tx.shift) + 1,
+			  (u16)nh->tx.head, NTBRING_F_PAD, 0);
+}
+
+static int nh_cmd_flags_reserved(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_bad_hdr(nh, 100, (u16)nh->tx.head, 0x0002, 0);
+}
+
+static int nh_cmd_pad_reserved(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_bad_hdr(nh, 100, (u16)nh->tx.head, NTBRING_F_PAD | 0x0080,
+			  0);
+}
+
+/*
+ * A well-formed ring frame that only the driver can reject: @len bytes
+ * with header flags @fl, its meta header saying checksum start @cs and
+ * offset @co.
+ */
+static int nh_drv_frame(struct nh_dev *nh, u16 fl, u32 len, u16 cs, u8 co)
+{
+	const u32 big = NH_META_LEN + 1400;
+	struct ntbring_slot slot;
+	u8 *buf = kzalloc(big, GFP_KERNEL);
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = cs & 0xff;
+	buf[1] = cs >> 8;
+	buf[2] = co;
+	err = nh_room(nh, 16);
+	if (!err)
+		err = ntbring_tx_reserve(&nh->tx, len, 0, fl, &slot);
+	if (!err) {
+		ntbring_tx_write(&nh->tx, &slot, buf, len);
+		ntbring_tx_commit(&nh->tx, &slot);
+		ntbring_tx_publish(&nh->tx);
+		nh_ring(nh, NH_DB_DATA);
+		nh->st.bad++;
+	}
+	kfree(buf);
+	return err;
+}
+
+static int nh_cmd_drv_flags(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_drv_frame(nh, 0x8000, NH_META_LEN + ETH_HLEN, 0, 0);
+}
+
+static int nh_cmd_runt(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_drv_frame(nh, 0, NH_META_LEN + 4, 0, 0);
+}
+
+static int nh_cmd_bad_meta(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_drv_frame(nh, NH_HF_CSUM, NH_META_LEN + ETH_HLEN, 0xea60, 0);
+}
+
+static int nh_cmd_csum_low(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_drv_frame(nh, NH_HF_CSUM, NH_META_LEN + ETH_HLEN, 4, 6);
+}
+
+static int nh_cmd_csum_far(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	return nh_drv_frame(nh, NH_HF_CSUM, NH_META_LEN + 1400, 1100, 6);
+}
+
+static int nh_cmd_bad_out(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	iowrite32(nh->rx_out + 0x40000000, nh->out + NTBRING_OFF_CONS);
+	nh->hold_out = jiffies + 3 * HZ;
+	nh->st.bad++;
+	return 0;
+}
+
+static int nh_cmd_arm_storm(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	u32 i;
+
+	for (i = 0; i < min(arg, 100000u); i++)
+		iowrite32(get_random_u32(), nh->out + NTBRING_OFF_CONS +
+			  offsetof(struct ntbring_cons_line, arm_tok));
+	nh->st.bad++;
+	return 0;
+}
+
+static int nh_cmd_fuzz(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	nh_fuzz(nh, min(arg, 10000u));
+	nh_follow(nh);
+	/* A valid frame ends it: the peer sees its ring in sync again. */
+	return nh->peer_gen ? nh_good_frame(nh, 100, 0) : 0;
+}
+
+/**
+ * struct nh_cmd - one command of the debugfs "cmd" file.
+ * @name:   the word written.
+ * @fn:     does it, with the two optional numbers that follow.
+ * @link:   needs an attached peer: -ENOLINK without one.
+ * @settle: afterwards, wait for the peer to settle (nh_settle()); not for
+ *          good frames or an attack on our own consumer line.
+ */
+struct nh_cmd {
+	const char *name;
+	int (*fn)(struct nh_dev *nh, u32 arg, u32 arg2);
+	bool link;
+	bool settle;
+};
+
+#define NH_CMD(n, l, s)	{ #n, nh_cmd_##n, l, s }
+
+static const struct nh_cmd nh_cmds[] = {
+	NH_CMD(reannounce, false, false),
+	NH_CMD(spad_garbage, false, false),
+	NH_CMD(version, false, false),
+	NH_CMD(geom, false, false),
+	NH_CMD(gen_back, false, false),
+	NH_CMD(torn, false, false),
+	NH_CMD(db_storm, false, false),
+	NH_CMD(good, true, false),
+	NH_CMD(wrap_good, true, true),
+	NH_CMD(index_ahead, true, true),
+	NH_CMD(index_behind, true, true),
+	NH_CMD(bad_seq, true, true),
+	NH_CMD(stale, true, true),
+	NH_CMD(len_zero, true, true),
+	NH_CMD(len_huge, true, true),
+	NH_CMD(len_max, true, true),
+	NH_CMD(trunc, true, true),
+	NH_CMD(wrap_trunc, true, true),
+	NH_CMD(pad_huge, true, true),
+	NH_CMD(flags_reserved, true, true),
+	NH_CMD(pad_reserved, true, true),
+	NH_CMD(drv_flags, true, true),
+	NH_CMD(runt, true, true),
+	NH_CMD(bad_meta, true, true),
+	NH_CMD(csum_low, true, true),
+	NH_CMD(csum_far, true, true),
+	NH_CMD(bad_out, true, false),
+	NH_CMD(arm_storm, true, false),
+	NH_CMD(fuzz, true, true),
+};
+
 static int nh_cmd(struct nh_dev *nh, const char *cmd, u32 arg, u32 arg2)
 {
-	u32 h = nh->tx.head, n = nh->tx.count, i, tok;
-	int err = 0;
+	const struct nh_cmd *c;
+	u32 tok = 0;
+	int err;
 
-	if (!strcmp(cmd, "reannounce")) {
-		nh->announced = false;
-		nh->gen++;
-		return 0;
-	}
-	if (!strcmp(cmd, "spad_garbage")) {
-		for (i = 0; i < NTBRING_SPAD_COUNT; i++)
-			nh_spad_put(nh, i, get_random_u32());
-		nh_ring(nh, NH_DB_HS);
-		nh->peer_gen = 0;
-		nh->st.bad++;
-		return 0;
-	}
-	if (!strcmp(cmd, "version")) {
-		nh_bad_announce(nh, NTBRING_SPAD_VERSION, 0x00020000);
-		return 0;
-	}
-	if (!strcmp(cmd, "geom")) {
-		nh_bad_announce(nh, NTBRING_SPAD_GEOM, 8 | 15 << 8);
-		return 0;
-	}
-	if (!strcmp(cmd, "gen_back")) {
-		nh->announced = false;
-		nh->gen -= 2;
-		return 0;
-	}
-	if (!strcmp(cmd, "torn")) {
-		for (i = 0; i < min(arg, 100000u); i++)
-			nh_spad_put(nh, NTBRING_SPAD_GEN, i & 1 ? nh->gen :
-				    nh->gen ^ 0x5a5a);
-		nh_spad_put(nh, NTBRING_SPAD_GEN, nh->gen);
-		nh_ring(nh, NH_DB_HS);
-		return 0;
-	}
-	if (!strcmp(cmd, "db_storm")) {
-		for (i = 0; i < min(arg, 1000000u); i++) {
-			ntb_peer_db_set(nh->ntb, ntb_db_valid_mask(nh->ntb));
-			if (!(i % 1024))
-				cond_resched();
-		}
-		nh->st.doorbells += i;
-		return 0;
-	}
-	if (!nh->peer_gen || !nh_up(nh))
-		return -ENOLINK;
-	tok = le32_to_cpu(READ_ONCE(nh->tx.cl->arm_tok));
-
-	if (!strcmp(cmd, "good")) {
-		for (i = 0; i < min(arg, 100000u) && !err; i++)
-			err = nh_good_frame(nh, arg2 ? arg2 : 100, 0);
-	} else if (!strcmp(cmd, "wrap_good")) {
-		err = nh_pad_to_end(nh, 1);
-		if (!err)
-			err = nh_good_frame(nh, 3 * (1u << nh->tx.shift), 0);
-	} else if (!strcmp(cmd, "index_ahead")) {
-		iowrite32(nh->tx.pub + n + 7, &nh->tx.pl->in);
-		nh_ring(nh, NH_DB_DATA);
-		nh->st.bad++;
-	} else if (!strcmp(cmd, "index_behind")) {
-		iowrite32(nh->tx.pub - 5, &nh->tx.pl->in);
-		nh_ring(nh, NH_DB_DATA);
-		nh->st.bad++;
-	} else if (!strcmp(cmd, "bad_seq")) {
-		err = nh_bad_hdr(nh, 100, (u16)(h + 1), 0, 0);
-	} else if (!strcmp(cmd, "stale")) {
-		err = nh_bad_hdr(nh, 100, (u16)(h - n), 0, 0);
-	} else if (!strcmp(cmd, "len_zero")) {
-		err = nh_bad_hdr(nh, 0, (u16)h, 0, 0);
-	} else if (!strcmp(cmd, "len_huge")) {
-		err = nh_bad_hdr(nh, 0xffffffff, (u16)h, 0, 0);
-	} else if (!strcmp(cmd, "len_max")) {
-		err = nh_bad_hdr(nh, nh->tx.max_len + 1, (u16)h, 0,
-				 ntbring_nrec(1u << nh->tx.shift,
-					      nh->tx.max_len + 1));
-	} else if (!strcmp(cmd, "trunc")) {
-		err = nh_bad_hdr(nh, 4 << nh->tx.shift, (u16)h, 0, 1);
-	} else if (!strcmp(cmd, "wrap_trunc")) {
-		err = nh_pad_to_end(nh, 2);
-		if (!err)
-			err = nh_bad_hdr(nh, 4 << nh->tx.shift,
-					 (u16)nh->tx.head, 0, 2);
-	} else if (!strcmp(cmd, "pad_huge")) {
-		err = nh_bad_hdr(nh, (n << nh->tx.shift) + 1, (u16)h,
-				 NTBRING_F_PAD, 0);
-	} else if (!strcmp(cmd, "flags_reserved")) {
-		err = nh_bad_hdr(nh, 100, (u16)h, 0x0002, 0);
-	} else if (!strcmp(cmd, "pad_reserved")) {
-		err = nh_bad_hdr(nh, 100, (u16)h, NTBRING_F_PAD | 0x0080, 0);
-	} else if (!strcmp(cmd, "drv_flags") || !strcmp(cmd, "runt") ||
-		   !strcmp(cmd, "bad_meta") || !strcmp(cmd, "csum_low") ||
-		   !strcmp(cmd, "csum_far")) {
-		/* Well-formed ring frames that only the driver can reject. */
-		const u32 big = NH_META_LEN + 1400;
-		struct ntbring_slot slot;
-		u32 len = NH_META_LEN + ETH_HLEN;
-		u16 fl = 0;
-		u8 *buf = kzalloc(big, GFP_KERNEL);
-
-		if (!buf)
-			return -ENOMEM;
-		if (!strcmp(cmd, "drv_flags")) {
-			fl = 0x8000;
-		} else if (!strcmp(cmd, "runt")) {
-			len = NH_META_LEN + 4;
-		} else if (!strcmp(cmd, "bad_meta")) {
-			fl = NH_HF_CSUM;
-			buf[0] = 0x60;	/* csum_start 0xea60 */
-			buf[1] = 0xea;
-		} else if (!strcmp(cmd, "csum_low")) {
-			fl = NH_HF_CSUM;
-			buf[0] = 4;	/* csum_start 4, csum_offset 6 */
-			buf[2] = 6;
-		} else {
-			fl = NH_HF_CSUM;
-			len = big;
-			buf[0] = 0x4c;	/* csum_start 1100, csum_offset 6 */
-			buf[1] = 0x04;
-			buf[2] = 6;
-		}
-		err = nh_room(nh, 16);
-		if (!err)
-			err = ntbring_tx_reserve(&nh->tx, len, 0, fl, &slot);
-		if (!err) {
-			ntbring_tx_write(&nh->tx, &slot, buf, len);
-			ntbring_tx_commit(&nh->tx, &slot);
-			ntbring_tx_publish(&nh->tx);
-			nh_ring(nh, NH_DB_DATA);
-			nh->st.bad++;
-		}
-		kfree(buf);
-	} else if (!strcmp(cmd, "bad_out")) {
-		iowrite32(nh->rx_out + 0x40000000,
-			  nh->out + NTBRING_OFF_CONS);
-		nh->hold_out = jiffies + 3 * HZ;
-		nh->st.bad++;
-	} else if (!strcmp(cmd, "arm_storm")) {
-		for (i = 0; i < min(arg, 100000u); i++)
-			iowrite32(get_random_u32(), nh->out + NTBRING_OFF_CONS +
-				  offsetof(struct ntbring_cons_line, arm_tok));
-		nh->st.bad++;
-	} else if (!strcmp(cmd, "fuzz")) {
-		nh_fuzz(nh, min(arg, 10000u));
-		nh_follow(nh);
-		/* A valid frame ends it: the peer sees its ring in sync again. */
-		if (nh->peer_gen)
-			err = nh_good_frame(nh, 100, 0);
-	} else {
+	for (c = nh_cmds; c < nh_cmds + ARRAY_SIZE(nh_cmds); c++)
+		if (!strcmp(cmd, c->name))
+			break;
+	if (c == nh_cmds + ARRAY_SIZE(nh_cmds))
 		return -EINVAL;
+	if (c->link) {
+		if (!nh->peer_gen || !nh_up(nh))
+			return -ENOLINK;
+		tok = le32_to_cpu(READ_ONCE(nh->tx.cl->arm_tok));
 	}
-	/* Nothing to settle after good frames or an attack on our own line. */
-	if (!err && strcmp(cmd, "good") && strcmp(cmd, "bad_out") &&
-	    strcmp(cmd, "arm_storm"))
+	err = c->fn(nh, arg, arg2);
+	if (!err && c->settle)
 		nh_settle(nh, tok);
 	return err;
 }

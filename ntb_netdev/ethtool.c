@@ -3,7 +3,8 @@
  * ethtool.c - driver info, counters, ring geometry, link settings.
  *
  * Counters come from {name, offsetof} tables over the per-queue and link
- * statistics, so adding one is one line here and one field in ntbnet.h.
+ * statistics, so adding one is one line here and one field in ntbnet.h
+ * (a drop reason: one enum ntbnet_drop value and its name below).
  * Each is read inside its group's u64_stats fetch loop.
  * "Rings" are counted in records: rx is our receive ring (settable, a
  * power of two; applied by a link reset), tx is the peer's (read-only).
@@ -14,26 +15,60 @@
 
 #include "ntbnet.h"
 
+static const char * const ntbnet_drop_names[NTBNET_DROP_MAX] = {
+	[NTBNET_DROP_TX_LINK_DOWN]	= "tx0_drop_link_down",
+	[NTBNET_DROP_TX_TOO_BIG]	= "tx0_drop_too_big",
+	[NTBNET_DROP_TX_NO_SPACE]	= "tx0_drop_no_space",
+	[NTBNET_DROP_TX_INFLIGHT]	= "tx0_drop_inflight",
+	[NTBNET_DROP_RX_NOMEM]		= "rx0_drop_nomem",
+	[NTBNET_DROP_RX_BAD_META]	= "rx0_drop_bad_meta",
+	[NTBNET_DROP_RX_BAD_FLAGS]	= "rx0_drop_bad_flags",
+	[NTBNET_DROP_RX_RUNT]		= "rx0_drop_runt",
+	[NTBNET_DROP_RX_ERR_BAD_INDEX]	= "rx0_err_bad_index",
+	[NTBNET_DROP_RX_ERR_BAD_SEQ]	= "rx0_err_bad_seq",
+	[NTBNET_DROP_RX_ERR_BAD_LEN]	= "rx0_err_bad_len",
+	[NTBNET_DROP_RX_ERR_TRUNCATED]	= "rx0_err_truncated",
+	[NTBNET_DROP_RX_ERR_BAD_FLAGS]	= "rx0_err_bad_flags",
+};
+
+/**
+ * ntbnet_drop_name() - the ethtool -S counter of a drop reason.
+ * @reason: the reason.
+ *
+ * Return: a static string.
+ */
+const char *ntbnet_drop_name(enum ntbnet_drop reason)
+{
+	return reason < NTBNET_DROP_MAX ? ntbnet_drop_names[reason] : "unknown";
+}
+
 /**
  * struct ntbnet_stat - one ethtool -S counter.
- * @name: its name.
+ * @name: its name; NULL for a drop counter, named ntbnet_drop_name(@drop).
+ * @drop: the reason of a drop counter.
  * @off:  offset of the u64 in struct ntbnet_priv.
  * @sync: offset of its group's struct u64_stats_sync.
  */
 struct ntbnet_stat {
-	char name[ETH_GSTRING_LEN];
+	const char *name;
+	enum ntbnet_drop drop;
 	size_t off;
 	size_t sync;
 };
 
 #define NTBNET_OFF(f)	offsetof(struct ntbnet_priv, f)
-#define NTBNET_TXS(n)	{ "tx0_" #n, NTBNET_OFF(txq.stats.n), \
+#define NTBNET_TXS(n)	{ "tx0_" #n, 0, NTBNET_OFF(txq.stats.n), \
 			  NTBNET_OFF(txq.stats.syncp) }
-#define NTBNET_RXS(n)	{ "rx0_" #n, NTBNET_OFF(rxq.stats.n), \
+#define NTBNET_RXS(n)	{ "rx0_" #n, 0, NTBNET_OFF(rxq.stats.n), \
 			  NTBNET_OFF(rxq.stats.syncp) }
-#define NTBNET_RXB(n, r) { "rx0_" n, NTBNET_OFF(rxq.stats.bad[r]), \
-			   NTBNET_OFF(rxq.stats.syncp) }
-#define NTBNET_LNK(n)	{ "link_" #n, NTBNET_OFF(lstats.n), \
+#define NTBNET_TXD(r)	{ NULL, NTBNET_DROP_##r, \
+			  NTBNET_OFF(txq.stats.drop[NTBNET_DROP_##r]), \
+			  NTBNET_OFF(txq.stats.syncp) }
+#define NTBNET_RXD(r)	{ NULL, NTBNET_DROP_##r, \
+			  NTBNET_OFF(rxq.stats.drop[NTBNET_DROP_##r - \
+						    NTBNET_DROP_RX]), \
+			  NTBNET_OFF(rxq.stats.syncp) }
+#define NTBNET_LNK(n)	{ "link_" #n, 0, NTBNET_OFF(lstats.n), \
 			  NTBNET_OFF(lstats.syncp) }
 
 static const struct ntbnet_stat ntbnet_stats[] = {
@@ -47,25 +82,25 @@ static const struct ntbnet_stat ntbnet_stats[] = {
 	NTBNET_TXS(stops),
 	NTBNET_TXS(wakes),
 	NTBNET_TXS(wake_early),
-	NTBNET_TXS(drop_link_down),
-	NTBNET_TXS(drop_too_big),
-	NTBNET_TXS(drop_no_space),
-	NTBNET_TXS(drop_inflight),
+	NTBNET_TXD(TX_LINK_DOWN),
+	NTBNET_TXD(TX_TOO_BIG),
+	NTBNET_TXD(TX_NO_SPACE),
+	NTBNET_TXD(TX_INFLIGHT),
 	NTBNET_TXS(timeouts),
 	NTBNET_RXS(packets),
 	NTBNET_RXS(bytes),
 	NTBNET_RXS(polls),
 	NTBNET_RXS(arms),
 	NTBNET_RXS(space_doorbells),
-	NTBNET_RXS(drop_nomem),
-	NTBNET_RXS(drop_bad_meta),
-	NTBNET_RXS(drop_bad_flags),
-	NTBNET_RXS(drop_runt),
-	NTBNET_RXB("err_bad_index", NTBRING_BAD_INDEX),
-	NTBNET_RXB("err_bad_seq", NTBRING_BAD_SEQ),
-	NTBNET_RXB("err_bad_len", NTBRING_BAD_LEN),
-	NTBNET_RXB("err_truncated", NTBRING_BAD_TRUNC),
-	NTBNET_RXB("err_bad_flags", NTBRING_BAD_FLAGS),
+	NTBNET_RXD(RX_NOMEM),
+	NTBNET_RXD(RX_BAD_META),
+	NTBNET_RXD(RX_BAD_FLAGS),
+	NTBNET_RXD(RX_RUNT),
+	NTBNET_RXD(RX_ERR_BAD_INDEX),
+	NTBNET_RXD(RX_ERR_BAD_SEQ),
+	NTBNET_RXD(RX_ERR_BAD_LEN),
+	NTBNET_RXD(RX_ERR_TRUNCATED),
+	NTBNET_RXD(RX_ERR_BAD_FLAGS),
 	NTBNET_RXS(bad_recs),
 	NTBNET_TXS(bad_out),
 	NTBNET_LNK(link_up),
@@ -101,9 +136,13 @@ static void ntbnet_get_strings(struct net_device *ndev, u32 sset, u8 *data)
 
 	if (sset != ETH_SS_STATS)
 		return;
-	for (i = 0; i < ARRAY_SIZE(ntbnet_stats); i++)
-		memcpy(data + i * ETH_GSTRING_LEN, ntbnet_stats[i].name,
-		       ETH_GSTRING_LEN);
+	for (i = 0; i < ARRAY_SIZE(ntbnet_stats); i++) {
+		const struct ntbnet_stat *st = &ntbnet_stats[i];
+
+		strscpy_pad(data + i * ETH_GSTRING_LEN,
+			    st->name ?: ntbnet_drop_name(st->drop),
+			    ETH_GSTRING_LEN);
+	}
 }
 
 static void ntbnet_get_ethtool_stats(struct net_device *ndev,
@@ -122,9 +161,6 @@ static void ntbnet_get_ethtool_stats(struct net_device *ndev,
 			start = u64_stats_fetch_begin(sync);
 			data[i] = *(const u64 *)(base + st->off);
 		} while (u64_stats_fetch_retry(sync, start));
-		/* Plus what the ring counted since the last attach. */
-		if (st->off == NTBNET_OFF(txq.stats.bad_out))
-			data[i] += READ_ONCE(priv->txq.ring.bad_out);
 	}
 }
 

@@ -30,7 +30,6 @@
  * and at once on link events and handshake doorbells. The net_device is
  * never unregistered here: name, addresses and routes survive.
  */
-#include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/pci.h>
@@ -107,71 +106,7 @@ void ntbnet_link_event(void *ctx)
 	ntbnet_link_kick(priv);
 }
 
-/**
- * ntbnet_geom_for() - geometry of our receive ring for a record count.
- * @priv: the port (its inbound window limit).
- * @rec_count: wanted record count; halved until the ring fits the window.
- * @g: result.
- *
- * Return: 0, or -EINVAL if no usable geometry fits.
- */
-int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
-		    struct ntbring_geom *g)
-{
-	u32 cap;
-
-	g->rec_size = ntbnet_rec_size;
-	g->rec_count = rec_count;
-	while (g->rec_count > NTBRING_REC_COUNT_MIN &&
-	       (u64)ntbring_area_size(g) > priv->in_max)
-		g->rec_count /= 2;
-	/* A maximal frame may use at most half the ring. */
-	cap = g->rec_count / 2 * g->rec_size - NTBRING_HDR_SIZE;
-	g->max_len = min_t(u32, cap, NTBNET_MTU_MAX + NTBNET_FRAME_OVERHEAD);
-	if (g->max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD ||
-	    ntbring_geom_check(g) || (u64)ntbring_area_size(g) > priv->in_max)
-		return -EINVAL;
-	return 0;
-}
-
-static void ntbnet_inbuf_free(struct ntbnet_priv *priv)
-{
-	if (!priv->in_buf)
-		return;
-	ntb_mw_clear_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW);
-	dma_free_coherent(&priv->ntb->pdev->dev, priv->in_size, priv->in_buf,
-			  priv->in_dma);
-	priv->in_buf = NULL;
-	priv->in_size = 0;
-}
-
-/* (Re)allocate the inbound window for @g; the rings must be detached. */
-static int ntbnet_inbuf_setup(struct ntbnet_priv *priv,
-			      const struct ntbring_geom *g)
-{
-	size_t size = round_up(ntbring_area_size(g), priv->in_align);
-	int err;
-
-	if (priv->in_buf && priv->in_size == size)
-		return 0;
-	ntbnet_inbuf_free(priv);
-	/* On the emulator this allocation is the shared window itself. */
-	priv->in_buf = dma_alloc_coherent(&priv->ntb->pdev->dev, size,
-					  &priv->in_dma,
-					  GFP_KERNEL | __GFP_NOWARN);
-	if (!priv->in_buf)
-		return -ENOMEM;
-	priv->in_size = size;
-	err = ntb_mw_set_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW,
-			       priv->in_dma, size);
-	if (err) {
-		dma_free_coherent(&priv->ntb->pdev->dev, size, priv->in_buf,
-				  priv->in_dma);
-		priv->in_buf = NULL;
-		priv->in_size = 0;
-	}
-	return err;
-}
+static void ntbnet_link_work(struct work_struct *work);
 
 /**
  * ntbnet_link_init() - windows and initial geometry, at probe.
@@ -181,51 +116,12 @@ static int ntbnet_inbuf_setup(struct ntbnet_priv *priv,
  */
 int ntbnet_link_init(struct ntbnet_priv *priv)
 {
-	struct ntb_dev *ntb = priv->ntb;
-	struct ntbring_geom g;
 	int err;
 
-	err = ntb_peer_mw_get_addr(ntb, NTBNET_MW, &priv->out_phys,
-				   &priv->out_size);
+	err = ntbnet_window_init(priv);
 	if (err)
 		return err;
-	/*
-	 * The inbound window's limits are only known with the link up
-	 * (ntb_mw_get_align()); until then assume it matches the outbound.
-	 */
-	priv->in_align = PAGE_SIZE;
-	priv->in_max = priv->out_size;
-	if (ntbnet_geom_for(priv, priv->rec_count, &g)) {
-		dev_err(&ntb->dev, "window of %pa bytes too small for a ring\n",
-			&priv->in_max);
-		return -ENOSPC;
-	}
-	priv->rx_geom = g;
-	priv->out_win = ioremap_wc(priv->out_phys, priv->out_size);
-	if (!priv->out_win)
-		return -ENOMEM;
 	INIT_DELAYED_WORK(&priv->link_work, ntbnet_link_work);
-	return 0;
-}
-
-/* Inbound window limits; valid only while the NTB link is up. */
-static int ntbnet_inbuf_limits(struct ntbnet_priv *priv)
-{
-	resource_size_t addr_align, size_align, size_max;
-	int err;
-
-	err = ntb_mw_get_align(priv->ntb, NTBNET_PIDX, NTBNET_MW, &addr_align,
-			       &size_align, &size_max);
-	if (err)
-		return err;
-	/*
-	 * Some NTBs (Intel) want the translated address aligned to the whole
-	 * window: a buffer whose size is a multiple of addr_align is, as the
-	 * coherent allocator aligns to the allocation's order.
-	 */
-	priv->in_align = max3(size_align, addr_align,
-			      (resource_size_t)PAGE_SIZE);
-	priv->in_max = min(size_max, priv->out_size);
 	return 0;
 }
 
@@ -235,9 +131,7 @@ static int ntbnet_inbuf_limits(struct ntbnet_priv *priv)
  */
 void ntbnet_link_exit(struct ntbnet_priv *priv)
 {
-	ntbnet_inbuf_free(priv);
-	iounmap(priv->out_win);
-	priv->out_win = NULL;
+	ntbnet_window_exit(priv);
 }
 
 static void ntbnet_spad_put(struct ntbnet_priv *priv, int idx, u32 val)
@@ -534,13 +428,13 @@ static bool ntbnet_rx_out_of_sync(struct ntbnet_priv *priv)
 	unsigned long since = READ_ONCE(priv->rxq.bad_since);
 
 	return since && time_after(jiffies, since +
-				   msecs_to_jiffies(ntbnet_hb_timeout_ms));
+				   msecs_to_jiffies(priv->hb_timeout_ms));
 }
 
 /* One step of the state machine. Returns the delay to the next one. */
 static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 {
-	unsigned long period = msecs_to_jiffies(ntbnet_heartbeat_ms);
+	unsigned long period = msecs_to_jiffies(priv->heartbeat_ms);
 	u32 raw[NTBRING_SPAD_COUNT], hb;
 	enum ntbring_hs_err err;
 	struct ntbring_hs hs;
@@ -616,7 +510,7 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 			priv->hb_in = hb;
 			priv->hb_time = jiffies;
 		} else if (time_after(jiffies, priv->hb_time +
-				      msecs_to_jiffies(ntbnet_hb_timeout_ms))) {
+				      msecs_to_jiffies(priv->hb_timeout_ms))) {
 			ntbnet_inc(&priv->lstats.syncp, &priv->lstats.hb_timeouts);
 			return ntbnet_self_reset(priv, "peer heartbeat lost");
 		}
@@ -630,7 +524,7 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
  * ntbnet_link_work() - the link state machine (delayed work).
  * @work: &ntbnet_priv.link_work.
  */
-void ntbnet_link_work(struct work_struct *work)
+static void ntbnet_link_work(struct work_struct *work)
 {
 	struct ntbnet_priv *priv = container_of(to_delayed_work(work),
 						struct ntbnet_priv, link_work);

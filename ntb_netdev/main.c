@@ -18,12 +18,12 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-unsigned int ntbnet_rec_size = NTBRING_REC_SIZE_DEFAULT;
+static unsigned int ntbnet_rec_size = NTBRING_REC_SIZE_DEFAULT;
 module_param_named(rec_size, ntbnet_rec_size, uint, 0444);
 MODULE_PARM_DESC(rec_size,
 		 "Bytes per ring record, power of two 64..16384 (default 256)");
 
-static unsigned int ntbnet_rec_count = 16384;
+static unsigned int ntbnet_rec_count = NTBRING_REC_COUNT_DEFAULT;
 module_param_named(rec_count, ntbnet_rec_count, uint, 0444);
 MODULE_PARM_DESC(rec_count,
 		 "Records in each receive ring, power of two 2..32768, halved until it fits the window; ethtool -G rx changes it per interface (default 16384)");
@@ -43,30 +43,20 @@ module_param_named(dma_copybreak, ntbnet_copybreak, uint, 0444);
 MODULE_PARM_DESC(dma_copybreak,
 		 "Frames shorter than this are copied by the CPU, not DMA (default 4096)");
 
-unsigned int ntbnet_tx_entries = 512;
+static unsigned int ntbnet_tx_entries = 512;
 module_param_named(tx_entries, ntbnet_tx_entries, uint, 0444);
 MODULE_PARM_DESC(tx_entries,
 		 "Frames in flight between reservation and commit, 16..4096 (default 512)");
 
-unsigned int ntbnet_heartbeat_ms = 100;
+static unsigned int ntbnet_heartbeat_ms = 100;
 module_param_named(heartbeat_ms, ntbnet_heartbeat_ms, uint, 0444);
 MODULE_PARM_DESC(heartbeat_ms,
 		 "Heartbeat and handshake poll period in ms (default 100)");
 
-unsigned int ntbnet_hb_timeout_ms = 600;
+static unsigned int ntbnet_hb_timeout_ms = 600;
 module_param_named(hb_timeout_ms, ntbnet_hb_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(hb_timeout_ms,
 		 "Carrier goes down when the peer's heartbeat stops this long (default 600)");
-
-/**
- * ntbnet_ring_db() - ring one of our doorbells at the peer.
- * @priv: the port.
- * @which: the doorbell.
- */
-void ntbnet_ring_db(struct ntbnet_priv *priv, enum ntbnet_db which)
-{
-	ntb_peer_db_set(priv->ntb, priv->db[which]);
-}
 
 static int ntbnet_open(struct net_device *ndev)
 {
@@ -242,6 +232,10 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	priv->ndev = ndev;
 	priv->ntb = ntb;
 	priv->rec_count = ntbnet_rec_count;
+	priv->rec_size = ntbnet_rec_size;
+	priv->heartbeat_ms = ntbnet_heartbeat_ms;
+	priv->hb_timeout_ms = ntbnet_hb_timeout_ms;
+	priv->tx_entries = ntbnet_tx_entries;
 	u64_stats_init(&priv->lstats.syncp);
 	ntbnet_setup_db(priv);
 

@@ -87,6 +87,43 @@ enum ntbnet_state {
 	NTBNET_REFUSED,
 };
 
+/**
+ * enum ntbnet_drop - why a frame was dropped or rejected.
+ *
+ * Each reason is one ethtool -S counter, and ntbnet_drop_name() is that
+ * counter's name: the ntbnet_drop tracepoint and the rejection message
+ * say what ethtool -S says. Transmit reasons count in txq.stats.drop[],
+ * receive ones in rxq.stats.drop[reason - NTBNET_DROP_RX]. The last five
+ * are the ring's rejections (enum ntbring_bad, in the same order).
+ */
+enum ntbnet_drop {
+	NTBNET_DROP_TX_LINK_DOWN,	/* tx0_drop_link_down */
+	NTBNET_DROP_TX_TOO_BIG,		/* tx0_drop_too_big */
+	NTBNET_DROP_TX_NO_SPACE,	/* tx0_drop_no_space */
+	NTBNET_DROP_TX_INFLIGHT,	/* tx0_drop_inflight */
+	NTBNET_DROP_RX_NOMEM,		/* rx0_drop_nomem */
+	NTBNET_DROP_RX_BAD_META,	/* rx0_drop_bad_meta */
+	NTBNET_DROP_RX_BAD_FLAGS,	/* rx0_drop_bad_flags */
+	NTBNET_DROP_RX_RUNT,		/* rx0_drop_runt */
+	NTBNET_DROP_RX_ERR_BAD_INDEX,	/* rx0_err_bad_index */
+	NTBNET_DROP_RX_ERR_BAD_SEQ,	/* rx0_err_bad_seq */
+	NTBNET_DROP_RX_ERR_BAD_LEN,	/* rx0_err_bad_len */
+	NTBNET_DROP_RX_ERR_TRUNCATED,	/* rx0_err_truncated */
+	NTBNET_DROP_RX_ERR_BAD_FLAGS,	/* rx0_err_bad_flags */
+	NTBNET_DROP_MAX,
+	NTBNET_DROP_RX = NTBNET_DROP_RX_NOMEM,
+	NTBNET_DROP_RX_ERR = NTBNET_DROP_RX_ERR_BAD_INDEX,
+};
+
+#define NTBNET_DROP_TX_COUNT	NTBNET_DROP_RX
+#define NTBNET_DROP_RX_COUNT	(NTBNET_DROP_MAX - NTBNET_DROP_RX)
+
+/* One reason for each ring rejection, from NTBRING_BAD_INDEX on. */
+static_assert(NTBRING_BAD_MAX - NTBRING_BAD_INDEX ==
+	      NTBNET_DROP_MAX - NTBNET_DROP_RX_ERR);
+
+const char *ntbnet_drop_name(enum ntbnet_drop reason);
+
 /*
  * Counters; ethtool -S reads them through a {name, offsetof} table. Each
  * group has one writer at a time (its queue lock, NAPI, or the link
@@ -104,10 +141,7 @@ struct ntbnet_txq_stats {
 	u64 stops;
 	u64 wakes;
 	u64 wake_early;
-	u64 drop_link_down;
-	u64 drop_too_big;
-	u64 drop_no_space;
-	u64 drop_inflight;
+	u64 drop[NTBNET_DROP_TX_COUNT];
 	u64 timeouts;
 	u64 bad_out;
 };
@@ -119,11 +153,7 @@ struct ntbnet_rxq_stats {
 	u64 polls;
 	u64 arms;
 	u64 space_doorbells;
-	u64 drop_nomem;
-	u64 drop_bad_meta;
-	u64 drop_bad_flags;
-	u64 drop_runt;
-	u64 bad[NTBRING_BAD_MAX];
+	u64 drop[NTBNET_DROP_RX_COUNT];
 	u64 bad_recs;
 };
 
@@ -240,6 +270,11 @@ static inline void ntbnet_inc(struct u64_stats_sync *syncp, u64 *ctr)
  * @peer:         the peer's last accepted announcement.
  * @rx_geom:      geometry of our receive ring, as announced.
  * @rec_count:    configured record count (ethtool -G), applied at reset.
+ * @rec_size:     record size of our receive ring (module parameter).
+ * @heartbeat_ms: heartbeat and handshake poll period (module parameter).
+ * @hb_timeout_ms: carrier goes down after this long without a peer
+ *                heartbeat (module parameter).
+ * @tx_entries:   frames in flight, as asked (module parameter).
  * @features:     negotiated NTBRING_FEAT_* bits.
  * @reset:        ask @link_work to restart the handshake.
  * @bump_gen:     the next announcement takes a new generation.
@@ -283,6 +318,10 @@ struct ntbnet_priv {
 	struct ntbring_hs peer;
 	struct ntbring_geom rx_geom;
 	u32 rec_count;
+	u32 rec_size;
+	unsigned int heartbeat_ms;
+	unsigned int hb_timeout_ms;
+	unsigned int tx_entries;
 	u32 features;
 	bool reset;
 	bool bump_gen;
@@ -305,23 +344,28 @@ struct ntbnet_priv {
 	struct dentry *dbg;
 };
 
-/* main.c: module parameters shared by the other files */
-extern unsigned int ntbnet_rec_size;
-extern unsigned int ntbnet_heartbeat_ms;
-extern unsigned int ntbnet_hb_timeout_ms;
-extern unsigned int ntbnet_tx_entries;
-void ntbnet_ring_db(struct ntbnet_priv *priv, enum ntbnet_db which);
+/* Ring one of our doorbells at the peer. */
+static inline void ntbnet_ring_db(struct ntbnet_priv *priv,
+				  enum ntbnet_db which)
+{
+	ntb_peer_db_set(priv->ntb, priv->db[which]);
+}
+
+/* window.c: the peer's window mapped, ours allocated, ring geometry */
+int ntbnet_window_init(struct ntbnet_priv *priv);
+void ntbnet_window_exit(struct ntbnet_priv *priv);
+int ntbnet_inbuf_limits(struct ntbnet_priv *priv);
+int ntbnet_inbuf_setup(struct ntbnet_priv *priv, const struct ntbring_geom *g);
+int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
+		    struct ntbring_geom *g);
 
 /* link.c: handshake, carrier, peer life cycle */
 int ntbnet_link_init(struct ntbnet_priv *priv);
 void ntbnet_link_exit(struct ntbnet_priv *priv);
-void ntbnet_link_work(struct work_struct *work);
 void ntbnet_link_kick(struct ntbnet_priv *priv);
 void ntbnet_link_event(void *ctx);
 void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why);
 void ntbnet_link_depart(struct ntbnet_priv *priv);
-int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
-		    struct ntbring_geom *g);
 const char *ntbnet_state_name(enum ntbnet_state state);
 
 /* tx.c: transmit, flow control, DMA completion */

@@ -122,11 +122,13 @@ err:
 	return NULL;
 }
 
-static void ntbnet_rx_drop(struct ntbnet_priv *priv, u64 *counter,
-			   const char *reason, u32 len)
+static void ntbnet_rx_drop(struct ntbnet_priv *priv, enum ntbnet_drop reason,
+			   u32 len)
 {
-	trace_ntbnet_drop(priv->ndev, reason, len);
-	ntbnet_inc(&priv->rxq.stats.syncp, counter);
+	struct ntbnet_rxq *rx = &priv->rxq;
+
+	trace_ntbnet_drop(priv->ndev, ntbnet_drop_name(reason), len);
+	ntbnet_inc(&rx->stats.syncp, &rx->stats.drop[reason - NTBNET_DROP_RX]);
 	priv->ndev->stats.rx_dropped++;
 }
 
@@ -141,13 +143,11 @@ static void ntbnet_rx_frame(struct ntbnet_priv *priv,
 
 	if (f->len < NTBNET_META_LEN + ETH_HLEN) {
 		priv->ndev->stats.rx_length_errors++;
-		ntbnet_rx_drop(priv, &rx->stats.drop_runt, "rx0_drop_runt",
-			       f->len);
+		ntbnet_rx_drop(priv, NTBNET_DROP_RX_RUNT, f->len);
 		return;
 	}
 	if (f->flags & ~NTBNET_HF_KNOWN) {
-		ntbnet_rx_drop(priv, &rx->stats.drop_bad_flags,
-			       "rx0_drop_bad_flags", f->len);
+		ntbnet_rx_drop(priv, NTBNET_DROP_RX_BAD_FLAGS, f->len);
 		return;
 	}
 	len = f->len - NTBNET_META_LEN;
@@ -162,8 +162,7 @@ static void ntbnet_rx_frame(struct ntbnet_priv *priv,
 		 */
 		if (cs < ETH_HLEN ||
 		    cs + co + sizeof(__sum16) > min(len, NTBNET_RX_CSUM_MAX)) {
-			ntbnet_rx_drop(priv, &rx->stats.drop_bad_meta,
-				       "rx0_drop_bad_meta", f->len);
+			ntbnet_rx_drop(priv, NTBNET_DROP_RX_BAD_META, f->len);
 			return;
 		}
 		head = max_t(u32, head, cs + co + sizeof(__sum16));
@@ -172,14 +171,12 @@ static void ntbnet_rx_frame(struct ntbnet_priv *priv,
 
 	skb = ntbnet_rx_skb(priv, f, len, head);
 	if (!skb) {
-		ntbnet_rx_drop(priv, &rx->stats.drop_nomem, "rx0_drop_nomem",
-			       f->len);
+		ntbnet_rx_drop(priv, NTBNET_DROP_RX_NOMEM, f->len);
 		return;
 	}
 	if ((f->flags & NTBNET_HF_CSUM) && !skb_partial_csum_set(skb, cs, co)) {
 		dev_kfree_skb_any(skb);
-		ntbnet_rx_drop(priv, &rx->stats.drop_bad_meta,
-			       "rx0_drop_bad_meta", f->len);
+		ntbnet_rx_drop(priv, NTBNET_DROP_RX_BAD_META, f->len);
 		return;
 	}
 	skb->protocol = eth_type_trans(skb, priv->ndev);
@@ -190,18 +187,26 @@ static void ntbnet_rx_frame(struct ntbnet_priv *priv,
 	napi_gro_receive(&rx->napi, skb);
 }
 
+/* The reason a ring rejection counts as. */
+static enum ntbnet_drop ntbnet_drop_ring(enum ntbring_bad reason)
+{
+	return NTBNET_DROP_RX_ERR + (reason - NTBRING_BAD_INDEX);
+}
+
 static void ntbnet_rx_bad(struct ntbnet_priv *priv,
 			  const struct ntbring_frame *f)
 {
 	struct ntbnet_rxq *rx = &priv->rxq;
+	enum ntbnet_drop reason;
 
-	if (f->reason >= NTBRING_BAD_MAX)
+	if (f->reason < NTBRING_BAD_INDEX || f->reason >= NTBRING_BAD_MAX)
 		return;
+	reason = ntbnet_drop_ring(f->reason);
 	if (f->reason == NTBRING_BAD_INDEX && !rx->bad_since)
 		WRITE_ONCE(rx->bad_since, jiffies | 1);
-	trace_ntbnet_drop(priv->ndev, ntbring_bad_name(f->reason), f->len);
+	trace_ntbnet_drop(priv->ndev, ntbnet_drop_name(reason), f->len);
 	u64_stats_update_begin(&rx->stats.syncp);
-	rx->stats.bad[f->reason]++;
+	rx->stats.drop[reason - NTBNET_DROP_RX]++;
 	rx->stats.bad_recs += f->nrec;
 	u64_stats_update_end(&rx->stats.syncp);
 	priv->ndev->stats.rx_errors++;
@@ -210,7 +215,7 @@ static void ntbnet_rx_bad(struct ntbnet_priv *priv,
 	if (net_ratelimit())
 		netdev_info(priv->ndev,
 			    "rejected peer data at index %u: %s, %u records skipped\n",
-			    f->idx, ntbring_bad_name(f->reason), f->nrec);
+			    f->idx, ntbnet_drop_name(reason), f->nrec);
 }
 
 static int ntbnet_poll(struct napi_struct *napi, int budget)

@@ -55,13 +55,52 @@ static u32 ntbnet_ents_free(const struct ntbnet_txq *q)
 	return q->nents - (q->head - q->tail);
 }
 
+/*
+ * Move the consumer indexes the ring refused since we last looked into
+ * tx0_bad_out, the counter's one owner. With q->lock, after every ring
+ * call that reads the peer's "out".
+ */
+static void ntbnet_tx_bad_out(struct ntbnet_txq *q)
+{
+	if (unlikely(q->ring.bad_out)) {
+		ntbnet_add(&q->stats.syncp, &q->stats.bad_out, q->ring.bad_out);
+		q->ring.bad_out = 0;
+	}
+}
+
 /* Room for one more worst-case frame? Refreshes the consumer index. */
 static bool ntbnet_tx_room(struct ntbnet_priv *priv)
 {
 	struct ntbnet_txq *q = &priv->txq;
+	bool room;
 
-	return ntbnet_ents_free(q) > 0 &&
-	       ntbring_tx_free(&q->ring) >= ntbnet_worst_nrec(priv);
+	if (!ntbnet_ents_free(q))
+		return false;
+	room = ntbring_tx_free(&q->ring) >= ntbnet_worst_nrec(priv);
+	ntbnet_tx_bad_out(q);
+	return room;
+}
+
+/*
+ * May a stopped queue run again? Re-arms the space doorbell if the ring
+ * has no room yet (ntbring_tx_wait_space()). With q->lock.
+ */
+static bool ntbnet_tx_can_wake(struct ntbnet_priv *priv)
+{
+	struct ntbnet_txq *q = &priv->txq;
+	bool room;
+
+	if (!netif_queue_stopped(priv->ndev) || !ntbnet_ents_free(q))
+		return false;	/* not stopped, or a commit run calls again */
+	room = ntbring_tx_wait_space(&q->ring, ntbnet_worst_nrec(priv));
+	ntbnet_tx_bad_out(q);
+	return room;
+}
+
+/* Offset in the peer's window of an entry's frame, after its meta header. */
+static u32 ntbnet_tx_frame_off(const struct ntbnet_txent *e)
+{
+	return NTBRING_OFF_RECS + e->slot.off[0] + NTBNET_META_LEN;
 }
 
 /* Stop the queue for want of room. With q->lock. */
@@ -124,8 +163,8 @@ static bool ntbnet_tx_reap(struct ntbnet_priv *priv)
 		if (unlikely(e->err)) {
 			/* The engine failed: the CPU writes the frame again. */
 			ntbnet_inc(&q->stats.syncp, &q->stats.dma_errors);
-			ntbnet_cpu_copy(&priv->dma, e->skb, NTBRING_OFF_RECS +
-					e->slot.off[0] + NTBNET_META_LEN);
+			ntbnet_dma_cpu_copy(&priv->dma, e->skb,
+					    ntbnet_tx_frame_off(e));
 			e->err = false;
 		}
 		/* Cannot fail: entries are committed in reservation order. */
@@ -150,13 +189,9 @@ static void ntbnet_tx_try_wake(struct ntbnet_priv *priv)
 {
 	struct ntbnet_txq *q = &priv->txq;
 
-	if (!q->attached || !netif_queue_stopped(priv->ndev) ||
-	    !netif_carrier_ok(priv->ndev))
+	if (!q->attached || !netif_carrier_ok(priv->ndev))
 		return;
-	if (!ntbnet_ents_free(q))
-		return;		/* a commit run will call us again */
-	/* Re-arms the space doorbell if the answer is no. */
-	if (ntbring_tx_wait_space(&q->ring, ntbnet_worst_nrec(priv))) {
+	if (ntbnet_tx_can_wake(priv)) {
 		ntbnet_inc(&q->stats.syncp, &q->stats.wakes);
 		ntbnet_tx_woken(priv);
 		netif_wake_queue(priv->ndev);
@@ -265,7 +300,7 @@ static bool ntbnet_tx_dma_stuck(const struct ntbnet_txq *q)
 bool ntbnet_tx_watchdog(struct ntbnet_priv *priv)
 {
 	struct ntbnet_txq *q = &priv->txq;
-	unsigned long timeout = msecs_to_jiffies(ntbnet_hb_timeout_ms);
+	unsigned long timeout = msecs_to_jiffies(priv->hb_timeout_ms);
 	bool reset = false;
 
 	spin_lock_bh(&q->lock);
@@ -300,12 +335,59 @@ out:
 }
 
 static void ntbnet_tx_drop(struct ntbnet_priv *priv, struct sk_buff *skb,
-			   u64 *counter, const char *reason)
+			   enum ntbnet_drop reason)
 {
-	trace_ntbnet_drop(priv->ndev, reason, skb->len);
-	ntbnet_inc(&priv->txq.stats.syncp, counter);
+	struct ntbnet_txq *q = &priv->txq;
+
+	trace_ntbnet_drop(priv->ndev, ntbnet_drop_name(reason), skb->len);
+	ntbnet_inc(&q->stats.syncp, &q->stats.drop[reason]);
 	priv->ndev->stats.tx_dropped++;
 	dev_kfree_skb_any(skb);
+}
+
+/* Fill @meta for @skb; returns the record header flags it needs. */
+static u16 ntbnet_tx_meta(const struct sk_buff *skb, struct ntbnet_meta *meta)
+{
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		return 0;
+	meta->csum_start = cpu_to_le16(skb_checksum_start_offset(skb));
+	meta->csum_offset = cpu_to_le16(skb->csum_offset);
+	return NTBNET_HF_CSUM;
+}
+
+/* Copy an entry's frame into the peer's window, by the engine or the CPU. */
+static void ntbnet_tx_copy(struct ntbnet_priv *priv, struct ntbnet_txent *e)
+{
+	struct ntbnet_txq *q = &priv->txq;
+	u32 off = ntbnet_tx_frame_off(e);
+
+	if (ntbnet_dma_wanted(&priv->dma, e->skb->len) &&
+	    ntbnet_dma_submit(&priv->dma, e->skb, off, &e->map, &e->pending,
+			      ntbnet_tx_dma_done, e) >= 0) {
+		ntbnet_inc(&q->stats.syncp, &q->stats.dma_frames);
+	} else {
+		ntbnet_dma_cpu_copy(&priv->dma, e->skb, off);
+		ntbnet_inc(&q->stats.syncp, &q->stats.cpu_frames);
+	}
+}
+
+/*
+ * End of an xmit batch: issue, commit and publish what was queued, and
+ * restart the queue if it stopped but the receiver freed room meanwhile.
+ * With q->lock.
+ */
+static void ntbnet_tx_end_batch(struct ntbnet_priv *priv)
+{
+	struct ntbnet_txq *q = &priv->txq;
+
+	ntbnet_dma_issue(&priv->dma);
+	ntbnet_tx_reap(priv);
+	ntbnet_tx_publish(priv);
+	if (ntbnet_tx_can_wake(priv)) {
+		ntbnet_inc(&q->stats.syncp, &q->stats.wake_early);
+		ntbnet_tx_woken(priv);
+		netif_start_queue(priv->ndev);
+	}
 }
 
 /**
@@ -326,45 +408,39 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	struct ntbnet_txq *q = &priv->txq;
 	struct ntbnet_meta meta = {};
 	struct ntbnet_txent *e;
-	u16 hflags = 0;
+	u16 hflags;
 	u32 len;
 	bool more = netdev_xmit_more();
 	int err;
 
 	spin_lock(&q->lock);
 	if (unlikely(!q->attached)) {
-		ntbnet_tx_drop(priv, skb, &q->stats.drop_link_down,
-			       "tx0_drop_link_down");
+		ntbnet_tx_drop(priv, skb, NTBNET_DROP_TX_LINK_DOWN);
 		goto out;
 	}
 	len = skb->len + NTBNET_META_LEN;
 	if (unlikely(len > q->ring.max_len)) {
-		ntbnet_tx_drop(priv, skb, &q->stats.drop_too_big,
-			       "tx0_drop_too_big");
+		ntbnet_tx_drop(priv, skb, NTBNET_DROP_TX_TOO_BIG);
 		goto flush;
 	}
-	if (skb->ip_summed == CHECKSUM_PARTIAL) {
-		meta.csum_start = cpu_to_le16(skb_checksum_start_offset(skb));
-		meta.csum_offset = cpu_to_le16(skb->csum_offset);
-		hflags |= NTBNET_HF_CSUM;
-	}
+	hflags = ntbnet_tx_meta(skb, &meta);
 	e = &q->ents[q->head & (q->nents - 1)];
 	err = ntbnet_ents_free(q) ? ntbring_tx_reserve(&q->ring, len,
 						       NTBRING_RESERVE_CONTIG,
 						       hflags, &e->slot) :
 				    -ENOSPC;
+	ntbnet_tx_bad_out(q);
 	if (unlikely(err)) {
 		/*
 		 * Cannot happen while the queue stops early enough; only a
 		 * peer that stopped releasing records gets here.
 		 */
-		ntbnet_tx_drop(priv, skb, &q->stats.drop_no_space,
-			       "tx0_drop_no_space");
+		ntbnet_tx_drop(priv, skb, NTBNET_DROP_TX_NO_SPACE);
 		ntbnet_tx_stop(priv);
 		goto flush;
 	}
-	memcpy_toio(priv->out_win + NTBRING_OFF_RECS + e->slot.off[0], &meta,
-		    sizeof(meta));
+	memcpy_toio(priv->out_win + ntbnet_tx_frame_off(e) - NTBNET_META_LEN,
+		    &meta, sizeof(meta));
 	e->skb = skb;
 	e->err = false;
 	e->map.n = 0;
@@ -373,34 +449,15 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	netdev_sent_queue(ndev, skb->len);
 	skb_tx_timestamp(skb);
 
-	if (ntbnet_dma_wanted(&priv->dma, skb->len) &&
-	    ntbnet_dma_submit(&priv->dma, skb, NTBRING_OFF_RECS +
-			      e->slot.off[0] + NTBNET_META_LEN, &e->map,
-			      &e->pending, ntbnet_tx_dma_done, e) >= 0) {
-		ntbnet_inc(&q->stats.syncp, &q->stats.dma_frames);
-	} else {
-		ntbnet_cpu_copy(&priv->dma, skb, NTBRING_OFF_RECS +
-				e->slot.off[0] + NTBNET_META_LEN);
-		ntbnet_inc(&q->stats.syncp, &q->stats.cpu_frames);
-	}
+	ntbnet_tx_copy(priv, e);
 	/* Drop the submission guard; DMA completions may now commit. */
 	atomic_dec(&e->pending);
 
 	if (unlikely(!ntbnet_tx_room(priv)))
 		ntbnet_tx_stop(priv);
 flush:
-	if (!more || netif_xmit_stopped(netdev_get_tx_queue(ndev, 0))) {
-		ntbnet_dma_issue(&priv->dma);
-		ntbnet_tx_reap(priv);
-		ntbnet_tx_publish(priv);
-		if (netif_queue_stopped(ndev) &&
-		    ntbnet_ents_free(q) &&
-		    ntbring_tx_wait_space(&q->ring, ntbnet_worst_nrec(priv))) {
-			ntbnet_inc(&q->stats.syncp, &q->stats.wake_early);
-			ntbnet_tx_woken(priv);
-			netif_start_queue(ndev);
-		}
-	}
+	if (!more || netif_xmit_stopped(netdev_get_tx_queue(ndev, 0)))
+		ntbnet_tx_end_batch(priv);
 out:
 	spin_unlock(&q->lock);
 	return NETDEV_TX_OK;
@@ -420,8 +477,6 @@ void ntbnet_tx_attach(struct ntbnet_priv *priv, const struct ntbring_geom *g,
 	struct ntbnet_txq *q = &priv->txq;
 
 	spin_lock_bh(&q->lock);
-	/* The ring's count restarts with it: keep the total here. */
-	ntbnet_add(&q->stats.syncp, &q->stats.bad_out, q->ring.bad_out);
 	ntbring_tx_init(&q->ring, g, priv->out_win + NTBRING_OFF_RECS,
 			priv->out_win + NTBRING_OFF_PROD,
 			priv->in_buf + NTBRING_OFF_CONS, start);
@@ -456,11 +511,7 @@ void ntbnet_tx_detach(struct ntbnet_priv *priv)
 
 		if (e->map.n)
 			ntbnet_dma_unmap(&priv->dma, &e->map);
-		trace_ntbnet_drop(priv->ndev, "tx0_drop_inflight",
-				  e->skb->len);
-		ntbnet_inc(&q->stats.syncp, &q->stats.drop_inflight);
-		priv->ndev->stats.tx_dropped++;
-		dev_kfree_skb_any(e->skb);
+		ntbnet_tx_drop(priv, e->skb, NTBNET_DROP_TX_INFLIGHT);
 		e->skb = NULL;
 		q->tail++;
 	}
@@ -481,7 +532,7 @@ int ntbnet_tx_init(struct ntbnet_priv *priv)
 
 	spin_lock_init(&q->lock);
 	u64_stats_init(&q->stats.syncp);
-	q->nents = roundup_pow_of_two(clamp(ntbnet_tx_entries, 16u, 4096u));
+	q->nents = roundup_pow_of_two(clamp(priv->tx_entries, 16u, 4096u));
 	q->ents = kvcalloc(q->nents, sizeof(*q->ents), GFP_KERNEL);
 	if (!q->ents)
 		return -ENOMEM;

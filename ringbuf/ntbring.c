@@ -35,9 +35,17 @@ static bool ntbring_pow2(u32 v)
 	return v && !(v & (v - 1));
 }
 
+/* Records of 1 << @shift bytes a frame of @len payload bytes occupies. */
+static u32 ntbring_recs(u32 shift, u32 len)
+{
+	u64 bytes = (u64)NTBRING_HDR_SIZE + len + (1u << shift) - 1;
+
+	return (u32)(bytes >> shift);
+}
+
 /**
  * ntbring_nrec() - records occupied by a frame.
- * @rec_size: record size in bytes.
+ * @rec_size: record size in bytes, a power of two (ntbring_geom_check()).
  * @len: payload length in bytes.
  *
  * Return: the number of records a frame of @len payload bytes occupies,
@@ -45,9 +53,7 @@ static bool ntbring_pow2(u32 v)
  */
 u32 ntbring_nrec(u32 rec_size, u32 len)
 {
-	u64 bytes = (u64)NTBRING_HDR_SIZE + len + rec_size - 1;
-
-	return (u32)(bytes / rec_size);
+	return ntbring_recs(ntbring_log2(rec_size), len);
 }
 
 /**
@@ -198,7 +204,7 @@ int ntbring_tx_reserve(struct ntbring_tx *tx, u32 len, u32 flags,
 	if ((drv_flags & ~NTBRING_F_DRIVER) ||
 	    (flags & ~NTBRING_RESERVE_CONTIG))
 		return -EINVAL;
-	nrec = (NTBRING_HDR_SIZE + len + (1u << tx->shift) - 1) >> tx->shift;
+	nrec = ntbring_recs(tx->shift, len);
 	pos = tx->head & tx->mask;
 	if ((flags & NTBRING_RESERVE_CONTIG) && pos + nrec > tx->count)
 		pad = tx->count - pos;
@@ -389,9 +395,6 @@ int ntbring_rx_init(struct ntbring_rx *rx, const struct ntbring_geom *g,
 	rx->in = start;
 	rx->arm_tok = start + 1;
 	rx->space_seen = start;
-	for (i = 0; i < NTBRING_BAD_MAX; i++)
-		rx->bad[i] = 0;
-	rx->bad_recs = 0;
 
 	ntbr_write_local32(start, &pl->in);
 	ntbr_write_local32(start, &pl->space_tok);
@@ -410,11 +413,18 @@ static int ntbring_rx_reject(struct ntbring_rx *rx, struct ntbring_frame *f,
 	f->idx = rx->out;
 	f->nrec = rx->in - rx->out;
 	f->len = 0;
-	rx->bad[reason]++;
-	rx->bad_recs += f->nrec;
 	/* Resynchronise: nothing published so far can be trusted. */
 	rx->out = rx->in;
 	return -EBADMSG;
+}
+
+/*
+ * Could a correct producer have written @in? At most a ring ahead of what
+ * we released, and not behind what we read.
+ */
+static bool ntbring_rx_in_ok(const struct ntbring_rx *rx, u32 in)
+{
+	return in - rx->rel <= rx->count && rx->out - rx->rel <= in - rx->rel;
 }
 
 /* Validate and adopt the producer index; false if it is impossible. */
@@ -422,7 +432,7 @@ static bool ntbring_rx_refresh(struct ntbring_rx *rx)
 {
 	u32 in = ntbr_read32(&rx->pl->in);
 
-	if (in - rx->rel > rx->count || rx->out - rx->rel > in - rx->rel)
+	if (!ntbring_rx_in_ok(rx, in))
 		return false;
 	rx->in = in;
 	/* [B1] Read records only after the "in" that covers them. */
@@ -457,7 +467,6 @@ int ntbring_rx_peek(struct ntbring_rx *rx, struct ntbring_frame *f)
 		f->idx = rx->out;
 		f->nrec = 0;
 		f->len = 0;
-		rx->bad[NTBRING_BAD_INDEX]++;
 		return -EBADMSG;
 	}
 	area = rx->count << rx->shift;
@@ -481,8 +490,7 @@ int ntbring_rx_peek(struct ntbring_rx *rx, struct ntbring_frame *f)
 			return ntbring_rx_reject(rx, f, NTBRING_BAD_LEN);
 		if (!(flags & NTBRING_F_PAD) && len > rx->max_len)
 			return ntbring_rx_reject(rx, f, NTBRING_BAD_LEN);
-		nrec = (NTBRING_HDR_SIZE + len + (1u << rx->shift) - 1) >>
-		       rx->shift;
+		nrec = ntbring_recs(rx->shift, len);
 		if (nrec > avail)
 			return ntbring_rx_reject(rx, f, NTBRING_BAD_TRUNC);
 		if (!(flags & NTBRING_F_PAD))
@@ -603,7 +611,7 @@ bool ntbring_rx_arm(struct ntbring_rx *rx)
 	ntbr_flush32(&rx->cl->arm_tok);
 	ntbr_mb();
 	in = ntbr_read32(&rx->pl->in);
-	if (in - rx->rel > rx->count || rx->out - rx->rel > in - rx->rel)
+	if (!ntbring_rx_in_ok(rx, in))
 		return false;	/* broken peer: wait for a doorbell */
 	return in != rx->out;
 }

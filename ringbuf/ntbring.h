@@ -228,7 +228,8 @@ enum ntbring_bad {
  * @out:       last validated consumer index.
  * @arm_seen:  last consumer arm token we rang the doorbell for.
  * @space_tok: our last space token.
- * @bad_out:   consumer index values rejected (peer bug or stale write).
+ * @bad_out:   consumer index values rejected (peer bug or stale write);
+ *             the caller may take and zero them.
  */
 struct ntbring_tx {
 	u8 __iomem *recs;
@@ -285,8 +286,6 @@ struct ntbring_slot {
  * @in:       last validated producer index.
  * @arm_tok:  our last arm token.
  * @space_seen: last producer space token we rang the doorbell for.
- * @bad:      frames (or index reads) rejected, by reason.
- * @bad_recs: records skipped because of rejected frames.
  */
 struct ntbring_rx {
 	const u8 *recs;
@@ -301,8 +300,6 @@ struct ntbring_rx {
 	u32 in;
 	u32 arm_tok;
 	u32 space_seen;
-	u64 bad[NTBRING_BAD_MAX];
-	u64 bad_recs;
 };
 
 /**

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * copy.c - frames into the peer's memory window, by DMA or by the CPU.
+ * ntbnet_dma.c - frames into the peer's memory window, by DMA or by the CPU.
  *
  * The destination is always one contiguous range of the peer window
  * (the ring reserves frames without wrapping), so a frame is one
@@ -39,22 +39,19 @@ static bool ntbnet_dma_filter(struct dma_chan *chan, void *arg)
  * @copybreak: frames shorter than this are copied by the CPU.
  *
  * Having no channel is not an error: every copy is then done by the CPU.
- *
- * Return: 0.
  */
-int ntbnet_dma_init(struct ntbnet_dma *d, struct ntb_dev *ntb,
-		    void __iomem *win, phys_addr_t phys, resource_size_t size,
-		    bool use_dma, u32 copybreak)
+void ntbnet_dma_init(struct ntbnet_dma *d, struct ntb_dev *ntb,
+		     void __iomem *win, phys_addr_t phys, resource_size_t size,
+		     bool use_dma, u32 copybreak)
 {
 	dma_cap_mask_t mask;
 
 	memset(d, 0, sizeof(*d));
 	d->win = win;
-	d->win_phys = phys;
 	d->win_size = size;
 	d->copybreak = copybreak;
 	if (!use_dma)
-		return 0;
+		return;
 
 	dma_cap_zero(mask);
 	dma_cap_set(DMA_MEMCPY, mask);
@@ -62,7 +59,7 @@ int ntbnet_dma_init(struct ntbnet_dma *d, struct ntb_dev *ntb,
 				      &ntb->pdev->dev);
 	if (!d->chan) {
 		dev_info(&ntb->dev, "no DMA_MEMCPY channel: CPU copy\n");
-		return 0;
+		return;
 	}
 	d->dev = dmaengine_get_dma_device(d->chan);
 	d->win_dma = dma_map_resource(d->dev, phys, size, DMA_FROM_DEVICE, 0);
@@ -73,11 +70,10 @@ int ntbnet_dma_init(struct ntbnet_dma *d, struct ntb_dev *ntb,
 		dma_release_channel(d->chan);
 		d->chan = NULL;
 		d->dev = NULL;
-		return 0;
+		return;
 	}
 	dev_info(&ntb->dev, "DMA channel %s, copybreak %u\n",
 		 dma_chan_name(d->chan), copybreak);
-	return 0;
 }
 
 /**
@@ -221,7 +217,7 @@ cpu:
 		ntbnet_dma_unmap(d, map);
 		return -ENOMEM;
 	}
-	ntbnet_cpu_copy(d, skb, off);
+	ntbnet_dma_cpu_copy(d, skb, off);
 	return 1;
 }
 
@@ -254,13 +250,13 @@ void ntbnet_dma_quiesce(struct ntbnet_dma *d)
 }
 
 /**
- * ntbnet_cpu_copy() - copy a whole frame into the peer window.
+ * ntbnet_dma_cpu_copy() - copy a whole frame into the peer window.
  * @d: engine state.
  * @skb: the frame (linear part and page fragments).
  * @off: window offset of the frame's first byte.
  */
-void ntbnet_cpu_copy(struct ntbnet_dma *d, const struct sk_buff *skb,
-		     u32 off)
+void ntbnet_dma_cpu_copy(struct ntbnet_dma *d, const struct sk_buff *skb,
+			 u32 off)
 {
 	void __iomem *dst = d->win + off;
 	unsigned int i;

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * window.c - the memory windows: the peer's mapped for us to write, ours
+ * allocated and translated for the peer, and the ring geometry that fits.
+ *
+ * The inbound window's limits are known only with the NTB link up, so it
+ * is (re)allocated by the link work before each attachment (link.c).
+ */
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/pci.h>
+
+#include "ntbnet.h"
+
+/**
+ * ntbnet_geom_for() - geometry of our receive ring for a record count.
+ * @priv: the port (its inbound window limit).
+ * @rec_count: wanted record count; halved until the ring fits the window.
+ * @g: result.
+ *
+ * Return: 0, or -EINVAL if no usable geometry fits.
+ */
+int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
+		    struct ntbring_geom *g)
+{
+	u32 cap;
+
+	g->rec_size = priv->rec_size;
+	g->rec_count = rec_count;
+	while (g->rec_count > NTBRING_REC_COUNT_MIN &&
+	       (u64)ntbring_area_size(g) > priv->in_max)
+		g->rec_count /= 2;
+	/* A maximal frame may use at most half the ring. */
+	cap = g->rec_count / 2 * g->rec_size - NTBRING_HDR_SIZE;
+	g->max_len = min_t(u32, cap, NTBNET_MTU_MAX + NTBNET_FRAME_OVERHEAD);
+	if (g->max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD ||
+	    ntbring_geom_check(g) || (u64)ntbring_area_size(g) > priv->in_max)
+		return -EINVAL;
+	return 0;
+}
+
+static void ntbnet_inbuf_free(struct ntbnet_priv *priv)
+{
+	if (!priv->in_buf)
+		return;
+	ntb_mw_clear_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW);
+	dma_free_coherent(&priv->ntb->pdev->dev, priv->in_size, priv->in_buf,
+			  priv->in_dma);
+	priv->in_buf = NULL;
+	priv->in_size = 0;
+}
+
+/**
+ * ntbnet_inbuf_setup() - (re)allocate the inbound window for a geometry.
+ * @priv: the port, its rings detached.
+ * @g: the geometry of our receive ring.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ntbnet_inbuf_setup(struct ntbnet_priv *priv, const struct ntbring_geom *g)
+{
+	size_t size = round_up(ntbring_area_size(g), priv->in_align);
+	int err;
+
+	if (priv->in_buf && priv->in_size == size)
+		return 0;
+	ntbnet_inbuf_free(priv);
+	/* On the emulator this allocation is the shared window itself. */
+	priv->in_buf = dma_alloc_coherent(&priv->ntb->pdev->dev, size,
+					  &priv->in_dma,
+					  GFP_KERNEL | __GFP_NOWARN);
+	if (!priv->in_buf)
+		return -ENOMEM;
+	priv->in_size = size;
+	err = ntb_mw_set_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW,
+			       priv->in_dma, size);
+	if (err) {
+		dma_free_coherent(&priv->ntb->pdev->dev, size, priv->in_buf,
+				  priv->in_dma);
+		priv->in_buf = NULL;
+		priv->in_size = 0;
+	}
+	return err;
+}
+
+/**
+ * ntbnet_window_init() - map the peer's window, size ours, at probe.
+ * @priv: the port, with @ntb set.
+ *
+ * Return: 0 or a negative errno; nothing to undo on error.
+ */
+int ntbnet_window_init(struct ntbnet_priv *priv)
+{
+	struct ntb_dev *ntb = priv->ntb;
+	struct ntbring_geom g;
+	int err;
+
+	err = ntb_peer_mw_get_addr(ntb, NTBNET_MW, &priv->out_phys,
+				   &priv->out_size);
+	if (err)
+		return err;
+	/*
+	 * The inbound window's limits are only known with the link up
+	 * (ntb_mw_get_align()); until then assume it matches the outbound.
+	 */
+	priv->in_align = PAGE_SIZE;
+	priv->in_max = priv->out_size;
+	if (ntbnet_geom_for(priv, priv->rec_count, &g)) {
+		dev_err(&ntb->dev, "window of %pa bytes too small for a ring\n",
+			&priv->in_max);
+		return -ENOSPC;
+	}
+	priv->rx_geom = g;
+	priv->out_win = ioremap_wc(priv->out_phys, priv->out_size);
+	if (!priv->out_win)
+		return -ENOMEM;
+	return 0;
+}
+
+/**
+ * ntbnet_inbuf_limits() - read the inbound window's limits.
+ * @priv: the port.
+ *
+ * Valid only while the NTB link is up.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ntbnet_inbuf_limits(struct ntbnet_priv *priv)
+{
+	resource_size_t addr_align, size_align, size_max;
+	int err;
+
+	err = ntb_mw_get_align(priv->ntb, NTBNET_PIDX, NTBNET_MW, &addr_align,
+			       &size_align, &size_max);
+	if (err)
+		return err;
+	/*
+	 * Some NTBs (Intel) want the translated address aligned to the whole
+	 * window: a buffer whose size is a multiple of addr_align is, as the
+	 * coherent allocator aligns to the allocation's order.
+	 */
+	priv->in_align = max3(size_align, addr_align,
+			      (resource_size_t)PAGE_SIZE);
+	priv->in_max = min(size_max, priv->out_size);
+	return 0;
+}
+
+/**
+ * ntbnet_window_exit() - release both windows (rings detached).
+ * @priv: the port.
+ */
+void ntbnet_window_exit(struct ntbnet_priv *priv)
+{
+	ntbnet_inbuf_free(priv);
+	iounmap(priv->out_win);
+	priv->out_win = NULL;
+}

@@ -31,6 +31,13 @@ import subprocess
 import sys
 import time
 
+# Kernel log lines that fail a run: warnings, oopses, hangs, lockups, RCU
+# stalls (the lab tests' log checks look for the same).
+BAD_LOG = re.compile(r"WARNING:|BUG:|Oops|refcount_t|general protection|"
+                     r"hung_task|hung task|blocked for more than|"
+                     r"soft lockup|hard LOCKUP|rcu.*stall|"
+                     r"rcu_sched self-detected|Call Trace")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 NTBLAB = os.path.join(ROOT, "userspace", "ntblab")
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Peer fault campaign, short form: userspace/ntbnet-faults --cycles 1 on the
 # pair (each cycle: rmmod/modprobe on b and on a, NTB link forced down and
-# up, an MTU change with NTBNET_FULL=1; crash + boot of b in cycle 1; all
+# up, an MTU change; crash + boot of b in cycle 1; all
 # under iperf3 both ways and ping; `make faults` crashes b in every cycle).
 # It fails when traffic does not resume within 2 s of the peer being ready,
 # when a kernel log shows a WARNING/BUG/Oops/refcount/hung task, when a's

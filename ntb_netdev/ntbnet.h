@@ -223,13 +223,18 @@ struct ntbnet_rxq {
 };
 
 /*
- * Transmit work handed to NAPI (struct ntbnet_rxq.events), so the transmit
+ * struct ntbnet_rxq.events. Transmit work handed to NAPI, so the transmit
  * lock is only ever taken with bottom halves off: a space doorbell arrived
  * (wake check), a DMA completion finished a frame (commit, publish).
+ * NTBNET_EV_ARMED: our last arm has brought no doorbell yet, so the
+ * producer still owes one; an empty poll need not arm (a write and a read
+ * across the bridge) again. Set before arming, cleared by the data
+ * doorbell.
  */
 enum ntbnet_event {
 	NTBNET_EV_SPACE,
 	NTBNET_EV_TXDONE,
+	NTBNET_EV_ARMED,
 };
 
 struct ntbnet_link_stats {

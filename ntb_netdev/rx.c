@@ -260,9 +260,13 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 		 * A doorbell after the arm finds NAPI scheduled and marks it
 		 * missed, so napi_complete_done() reschedules.
 		 */
-		ntbnet_inc(&rx->stats.syncp, &rx->stats.arms);
-		if (ntbring_rx_arm(&rx->ring))
-			return budget;
+		if (!test_and_set_bit(NTBNET_EV_ARMED, &rx->events)) {
+			/* The flag is visible before the token can be seen. */
+			smp_mb__after_atomic();
+			ntbnet_inc(&rx->stats.syncp, &rx->stats.arms);
+			if (ntbring_rx_arm(&rx->ring))
+				return budget;
+		}
 		napi_complete_done(napi, done);
 	}
 	return done;
@@ -283,6 +287,8 @@ void ntbnet_db_event(void *ctx, int vector)
 	ntb_db_clear(priv->ntb, bits);
 	if (bits & priv->db[NTBNET_DB_SPACE])
 		set_bit(NTBNET_EV_SPACE, &priv->rxq.events);
+	if (bits & priv->db[NTBNET_DB_DATA])
+		clear_bit(NTBNET_EV_ARMED, &priv->rxq.events);
 	if (bits & (priv->db[NTBNET_DB_DATA] | priv->db[NTBNET_DB_SPACE]))
 		napi_schedule(&priv->rxq.napi);
 	if (bits & priv->db[NTBNET_DB_HS])
@@ -357,6 +363,7 @@ void ntbnet_rx_detach(struct ntbnet_priv *priv)
 	WRITE_ONCE(priv->rxq.bad_since, 0);
 	clear_bit(NTBNET_EV_SPACE, &priv->rxq.events);
 	clear_bit(NTBNET_EV_TXDONE, &priv->rxq.events);
+	clear_bit(NTBNET_EV_ARMED, &priv->rxq.events);
 }
 
 /**

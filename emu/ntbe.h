@@ -248,6 +248,7 @@ struct ntbe_dev {
 	bool link_up;
 	bool peer_dead;			/* surprise link down, until link up */
 	bool profile_warned;
+	bool removing;			/* remove started: no more link polls */
 
 	/* fault injection (debugfs) */
 	struct dentry *dbgfs;

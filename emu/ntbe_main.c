@@ -105,8 +105,8 @@ static ktime_t ntbe_us(u32 us)
 
 static void ntbe_kick_link(struct ntbe_dev *nd)
 {
-	/* once per link poll, not once per interrupt */
-	if (!test_and_set_bit(0, &nd->db_kicked))
+	/* once per link poll, not once per interrupt; never during remove */
+	if (!READ_ONCE(nd->removing) && !test_and_set_bit(0, &nd->db_kicked))
 		mod_delayed_work(system_wq, &nd->link_work, 0);
 }
 
@@ -851,6 +851,7 @@ static int ntbe_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_port:
+	WRITE_ONCE(nd->removing, true);
 	cancel_delayed_work_sync(&nd->link_work);
 	debugfs_remove_recursive(nd->dbgfs);
 	set_dma_ops(&pdev->dev, NULL);
@@ -874,6 +875,10 @@ static void ntbe_remove(struct pci_dev *pdev)
 	if (nd->prof->db_unload)
 		ntbe_ring_peer_bits(nd, nd->prof->db_unload);
 	ntb_unregister_device(&nd->ntb);
+	/* Nothing may queue the link work once it is cancelled; the link
+	 * work may still queue a delivery, which the teardown waits for.
+	 */
+	WRITE_ONCE(nd->removing, true);
 	cancel_delayed_work_sync(&nd->link_work);
 	debugfs_remove_recursive(nd->dbgfs);
 	ntbe_teardown_irq(nd);

@@ -769,7 +769,7 @@ const struct ntb_dev_ops ntbe_ops_default = {
 };
 
 /*
- * intel/ntb_hw_gen1.c:1995-2020, less peer_db_addr and peer_spad_addr
+ * intel/ntb_hw_gen1.c:1995-2021, less peer_db_addr and peer_spad_addr
  * (no emulated register can be written by a DMA engine).
  */
 const struct ntb_dev_ops ntbe_ops_intel = {

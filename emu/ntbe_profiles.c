@@ -48,7 +48,7 @@ const struct ntbe_profile ntbe_profiles[NTBE_HW_COUNT] = {
 	 * Translation alignment is the BAR size (gen1.c:831, checked at
 	 * gen1.c:870), size alignment 1 (gen1.c:834), max the BAR
 	 * (gen1.c:837). Topology from the PPD register (gen1.c:1251). No
-	 * mw_clear_trans (ops table gen1.c:1995-2020). IVT, HSX and BDX also
+	 * mw_clear_trans (ops table gen1.c:1995-2021). IVT, HSX and BDX also
 	 * have the SB01BASE_LOCKUP erratum (gen1.c:1690): db_is_unsafe and
 	 * spad_is_unsafe say yes (gen1.c:155-159).
 	 */

@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 
 #include "ntbnet.h"
+#include "ntbnet_db.h"
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
@@ -153,19 +154,11 @@ static void ntbnet_set_mac(struct ntbnet_priv *priv)
 
 static void ntbnet_setup_db(struct ntbnet_priv *priv)
 {
-	u64 valid = ntb_db_valid_mask(priv->ntb);
-	u64 bit = 0;
 	int i;
 
-	/* Fold all three onto the lowest bit when there are fewer than 3. */
-	for (i = 0; i < NTBNET_DB_COUNT; i++) {
-		if (hweight64(valid) >= NTBNET_DB_COUNT)
-			bit = BIT_ULL(__ffs64(valid & ~priv->db_mask));
-		else
-			bit = BIT_ULL(__ffs64(valid));
-		priv->db[i] = bit;
-		priv->db_mask |= bit;
-	}
+	ntbnet_db_pick(priv->ntb, NTBNET_DB_COUNT, priv->db);
+	for (i = 0; i < NTBNET_DB_COUNT; i++)
+		priv->db_mask |= priv->db[i];
 }
 
 static int ntbnet_check_hw(struct ntb_dev *ntb)
@@ -176,8 +169,20 @@ static int ntbnet_check_hw(struct ntb_dev *ntb)
 		return -ENODEV;
 	}
 	if (ntb_spad_count(ntb) < NTBNET_SPAD_MIN) {
-		dev_err(&ntb->dev, "needs %u scratchpads, the device has %d\n",
-			NTBNET_SPAD_MIN, ntb_spad_count(ntb));
+		dev_err(&ntb->dev,
+			"needs %u scratchpads for its handshake, the device has %d%s\n",
+			NTBNET_SPAD_MIN, ntb_spad_count(ntb),
+			ntb_msg_count(ntb) ?
+			" (message registers are not supported yet)" : "");
+		return -ENODEV;
+	}
+	/* ntb_mw_set_trans() returns 0 when the device lacks the operation. */
+	if (!ntb->ops->mw_set_trans) {
+		dev_err(&ntb->dev,
+			"needs inbound window translation (ntb_mw_set_trans); the device offers %s\n",
+			ntb->ops->peer_mw_set_trans ?
+			"outbound translation only, not supported yet" :
+			"no translation");
 		return -ENODEV;
 	}
 	if (!ntb_db_valid_mask(ntb)) {

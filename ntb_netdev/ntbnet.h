@@ -55,13 +55,12 @@ static_assert(sizeof(struct ntbnet_meta) == NTBNET_META_LEN);
 enum ntbnet_db {
 	NTBNET_DB_DATA,		/* frames published, receiver was armed */
 	NTBNET_DB_SPACE,	/* records freed, sender was waiting */
-	NTBNET_DB_HS,		/* handshake scratchpads changed */
+	NTBNET_DB_HS,		/* handshake words or hello changed */
 	NTBNET_DB_COUNT,
 };
 
-/* Scratchpad the peer increments every heartbeat period. */
-#define NTBNET_SPAD_HB		NTBRING_SPAD_COUNT
-#define NTBNET_SPAD_MIN		(NTBNET_SPAD_HB + 1)
+/* Scratchpads the handshake needs (its words; the rest is in the window). */
+#define NTBNET_SPAD_MIN		NTBRING_W_COUNT
 
 /* Largest Ethernet payload and the ring payload that carries it. */
 #define NTBNET_MTU_MIN		ETH_MIN_MTU
@@ -245,6 +244,7 @@ struct ntbnet_link_stats {
 	u64 hb_timeouts;
 	u64 peer_resets;
 	u64 resyncs;
+	u64 hello_lost;
 	u64 db_polled;
 };
 
@@ -285,6 +285,9 @@ static inline void ntbnet_inc(struct u64_stats_sync *syncp, u64 *ctr)
  * @bump_gen:     the next announcement takes a new generation.
  * @removing:     remove() started: @link_work does nothing.
  * @refused_gen:  peer generation we logged a refusal for.
+ * @hello_to:     peer generation our hello in its window answers, 0 if
+ *                none written since we announced.
+ * @acked:        peer generation we attached to (the hello's ack_gen).
  * @hb_out:       heartbeat value we last wrote to the peer.
  * @hb_in:        peer heartbeat value last seen; @hb_time when it changed.
  * @up_since:     jiffies of the last carrier on.
@@ -332,6 +335,8 @@ struct ntbnet_priv {
 	bool bump_gen;
 	bool removing;
 	u32 refused_gen;
+	u32 hello_to;
+	u32 acked;
 	u32 hb_out;
 	u32 hb_in;
 	unsigned long hb_time;

@@ -3,7 +3,7 @@
 # ntbnet) while the link is up, node a booted with slub_debug and page
 # poisoning. Every attack must be dropped and counted by a (ethtool -S), and
 # valid frames sent right after it must be received; handshake attacks
-# (garbage scratchpads, wrong version or geometry, a generation going
+# (garbage scratchpads or hello, wrong version or geometry, a generation going
 # backwards, torn announcements) must be refused or followed, never crash.
 # What a writes into b's window must be exactly headers and payloads (the
 # hostile peer poisons its records and checks the bytes around them).
@@ -156,16 +156,16 @@ ok "a's $frames frames in b's window: exact headers and payloads, reserved words
 
 # --- the handshake
 for a_c in "version link_refused" "geom link_refused" "spad_garbage link_peer_resets" \
-	   "gen_back link_peer_resets"; do
+	   "hello_garbage link_hello_lost" "gen_back link_peer_resets"; do
 	set -- $a_c
 	before=$(st "$2")
 	cmd "$1"
 	wait_until 5 "$1: counted in $2" grew "$2" "$before"
-	[ "$1" = gen_back ] || cmd reannounce
+	case $1 in gen_back | hello_garbage) ;; *) cmd reannounce ;; esac
 	wait_until 10 "hostile peer attached again after $1" hostile_up
 	good_flows "$1"
 done
-on a 'dmesg | grep -q "peer speaks protocol 2.0"' || fail "no clear message for the version mismatch"
+on a 'dmesg | grep -q "peer speaks protocol 3.0"' || fail "no clear message for the version mismatch"
 on b "echo torn 5000 > $HDBG/cmd && echo reannounce > $HDBG/cmd"
 wait_until 10 "hostile peer attached again after torn announcements" hostile_up
 good_flows "torn announcements"

@@ -14,6 +14,11 @@
 #   make dkms-add   register the tree with DKMS (then: dkms install ...)
 #   make faults     peer faults (FAULT_CYCLES=20) + DRBD crash rounds (DRBD_ROUNDS=2)
 #   make soak       ping + TCP both ways + DRBD verify (SOAK_SECS=600)
+#   make bench-ring the ring library natively: throughput next to memcpy
+#                   (wall clock, noisy), then instructions per frame at 64 B,
+#                   1500 B, 64 KiB under callgrind (exact; bench-ring-insn alone)
+#   make bench-ring-baseline   rewrite ringbuf/insn-baseline.txt: make check
+#                   fails when a count grows >10% over it (ring-insn-guard.t)
 #   KDIR=/path      build against another prepared kernel tree
 #   KVER=<release>  build for that installed kernel (e.g. a 6.12 one)
 #   make modules-all-kernels   modules for every kernel with headers here

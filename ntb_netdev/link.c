@@ -44,8 +44,9 @@
 
 /* Poll period while the NTB link is down (link events wake us too). */
 #define NTBNET_DOWN_POLL_MS	1000
-/* Retry soon after a torn scratchpad read. */
+/* Retry soon after a torn read, or while the peer has a message to take. */
 #define NTBNET_TORN_RETRY_MS	5
+#define NTBNET_MSG_RETRY_MS	2
 /*
  * Gratuitous ARP / unsolicited NA rounds after carrier on, one per link
  * step (heartbeat period). While the peer was away our neighbours' entries
@@ -137,15 +138,15 @@ void ntbnet_link_exit(struct ntbnet_priv *priv)
 	ntbnet_window_exit(priv);
 }
 
-/* One mailbox word into the peer's scratchpad. */
+/* One word of ours into the peer (mailbox.c). */
 static void ntbnet_word_put(struct ntbnet_priv *priv, int idx, u32 val)
 {
-	ntb_peer_spad_write(priv->ntb, NTBNET_PIDX, idx, val);
+	ntbnet_mbox_put(priv, idx, val);
 }
 
 static u32 ntbnet_word_get(struct ntbnet_priv *priv, int idx)
 {
-	return ntb_spad_read(priv->ntb, idx);
+	return ntbnet_mbox_get(priv, idx);
 }
 
 /* Our side of the handshake as it stands. */
@@ -200,6 +201,45 @@ static u32 ntbnet_hello_in(struct ntbnet_priv *priv, int word)
 	return le32_to_cpu(READ_ONCE(h[word]));
 }
 
+/*
+ * Outbound-translation NTBs (IDT): our outbound window points where the
+ * peer's words say its buffer is, for the peer generation that sent them;
+ * nothing goes through the window before that, nor after the peer left.
+ */
+static int ntbnet_out_xlat_set(struct ntbnet_priv *priv,
+			       const struct ntbring_hs *hs)
+{
+	u64 addr;
+	int err;
+
+	if (!priv->out_xlat || priv->out_xlat_gen == hs->gen)
+		return 0;
+	addr = (u64)ntbnet_word_get(priv, NTBRING_W_ADDR_HI) << 32 |
+	       ntbnet_word_get(priv, NTBRING_W_ADDR_LO);
+	err = ntb_peer_mw_set_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW, addr,
+				    min_t(resource_size_t, hs->win_size,
+					  priv->out_size));
+	if (err) {
+		priv->out_xlat_gen = 0;
+		if (__ratelimit(&priv->msg_rs))
+			netdev_err(priv->ndev,
+				   "cannot point the outbound window at the peer's buffer %#llx (%u bytes): %d\n",
+				   addr, hs->win_size, err);
+		return err;
+	}
+	priv->out_xlat_gen = hs->gen;
+	return 0;
+}
+
+static void ntbnet_out_xlat_clear(struct ntbnet_priv *priv)
+{
+	if (!priv->out_xlat || !priv->out_xlat_gen)
+		return;
+	ntb_peer_mw_clear_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW);
+	priv->out_xlat_gen = 0;
+	priv->hello_to = 0;
+}
+
 static void ntbnet_announce(struct ntbnet_priv *priv)
 {
 	u32 w[NTBRING_W_COUNT];
@@ -214,11 +254,19 @@ static void ntbnet_announce(struct ntbnet_priv *priv)
 	priv->hello_to = 0;
 	ntbnet_self_hs(priv, &hs);
 	ntbring_words_encode(&hs, w);
+	/* words of an earlier announcement not sent yet are moot */
+	ntbnet_mbox_drop(priv);
 	/* Seqlock-style: invalidate, fields, then the new generation. */
 	ntbnet_word_put(priv, NTBRING_W_GEN, 0);
 	for (i = 0; i < NTBRING_W_GEN; i++)
 		ntbnet_word_put(priv, i, w[i]);
+	if (priv->out_xlat) {
+		/* the peer translates its outbound window to our buffer */
+		ntbnet_word_put(priv, NTBRING_W_ADDR_LO, lower_32_bits(priv->in_dma));
+		ntbnet_word_put(priv, NTBRING_W_ADDR_HI, upper_32_bits(priv->in_dma));
+	}
 	ntbnet_word_put(priv, NTBRING_W_GEN, w[NTBRING_W_GEN]);
+	ntbnet_mbox_sync(priv);
 	ntbnet_ring_db(priv, NTBNET_DB_HS);
 	netdev_dbg(priv->ndev,
 		   "announced generation %08x: rx ring %u x %u B, max frame %u, window %zu B\n",
@@ -232,8 +280,15 @@ static void ntbnet_announce(struct ntbnet_priv *priv)
  */
 void ntbnet_link_depart(struct ntbnet_priv *priv)
 {
+	int i;
+
+	ntbnet_mbox_drop(priv);
 	ntbnet_word_put(priv, NTBRING_W_GEN, 0);
+	/* message registers: a few tries for the peer to take it */
+	for (i = 0; i < 20 && ntbnet_mbox_sync(priv); i++)
+		usleep_range(1000, 2000);
 	ntbnet_ring_db(priv, NTBNET_DB_HS);
+	ntbnet_out_xlat_clear(priv);
 }
 
 /* The peer's words, from our scratchpads. */
@@ -529,10 +584,17 @@ static enum ntbring_hs_err ntbnet_read_peer(struct ntbnet_priv *priv,
 
 	*herr = false;
 	err = ntbnet_read_words(priv, hs, w);
+	if (err == NTBRING_HS_NOT_READY)
+		ntbnet_out_xlat_clear(priv);	/* the peer left */
 	if (err != NTBRING_HS_OK)
 		return err;
-	if (hs->gen != priv->hello_to)
+	if (hs->gen != priv->hello_to) {
+		if (ntbnet_out_xlat_set(priv, hs))
+			return NTBRING_HS_NOT_READY;
 		ntbnet_hello_put(priv, hs->gen);
+	} else {
+		iowrite32(++priv->hb_out, ntbnet_hello_out(priv, NTBRING_H_HB));
+	}
 	*herr = true;
 	err = ntbnet_read_hello(priv, hs, h);
 	if (err == NTBRING_HS_OK)
@@ -566,8 +628,11 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 			ntbnet_link_detach(priv, "NTB link down");
 			priv->bump_gen = true;
 		}
+		ntbnet_mbox_forget(priv);
+		ntbnet_out_xlat_clear(priv);
 		return msecs_to_jiffies(NTBNET_DOWN_POLL_MS);
 	}
+	ntbnet_mbox_sync(priv);
 	if (READ_ONCE(priv->reset)) {
 		WRITE_ONCE(priv->reset, false);
 		if (priv->state != NTBNET_DOWN)
@@ -578,10 +643,6 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 		if (priv->state == NTBNET_DOWN)
 			return period;
 	}
-	if (priv->hello_to)
-		iowrite32(++priv->hb_out,
-			  ntbnet_hello_out(priv, NTBRING_H_HB));
-
 	err = ntbnet_read_peer(priv, &hs, w, h, &in_hello);
 	if (err == NTBRING_HS_TORN) {
 		netdev_dbg(priv->ndev,
@@ -659,6 +720,9 @@ static void ntbnet_link_work(struct work_struct *work)
 	if (READ_ONCE(priv->removing))
 		return;
 	delay = ntbnet_link_step(priv);
+	/* message registers: words of ours still queued, come back soon */
+	if (ntbnet_mbox_sync(priv) && ntb_link_is_up(priv->ntb, NULL, NULL))
+		delay = min(delay, msecs_to_jiffies(NTBNET_MSG_RETRY_MS));
 	/* Keeps a kick that arrived during the step (already queued). */
 	if (!READ_ONCE(priv->removing))
 		queue_delayed_work(system_wq, &priv->link_work, delay);

@@ -413,7 +413,15 @@ enum ntbring_word {
 	NTBRING_W_ID,		/* ID_MAGIC << 16 | major << 8 | minor */
 	NTBRING_W_WIN,		/* bytes of the writer's inbound window */
 	NTBRING_W_GEN,		/* writer's generation, 0 = none; written last */
-	NTBRING_W_COUNT,
+	NTBRING_W_COUNT,	/* the words every NTB carries */
+	/*
+	 * NTBs that translate on the outbound side only: the DMA address of
+	 * the writer's inbound buffer, which the reader programs into its
+	 * outbound window; written before GEN.
+	 */
+	NTBRING_W_ADDR_LO = NTBRING_W_COUNT,
+	NTBRING_W_ADDR_HI,
+	NTBRING_W_MAX,
 };
 
 /* Index of each word of struct ntbring_hello, as u32s. */

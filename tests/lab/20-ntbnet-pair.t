@@ -30,7 +30,6 @@ ok "ethtool -i, distinct locally administered MACs"
 # --- TCP, each way and both at once
 x b -- iperf3 -s -D >/dev/null
 x a -- iperf3 -s -D >/dev/null
-listens() { x "$1" -- sh -c "ss -ltn | grep -q ':${2:-5201} '"; }	# node [port]
 wait_for 5 listens a && wait_for 5 listens b || fail "iperf3 servers do not listen"
 r=$(iperf a $B -t 10) || fail "iperf3 a -> b"; ok "TCP a -> b: $r"
 r=$(iperf b $A -t 10) || fail "iperf3 b -> a"; ok "TCP b -> a: $r"
@@ -40,21 +39,9 @@ rxb=$(x b -- cat /sys/class/net/ntb0/statistics/rx_bytes)
 [ "$tx" -gt 1000000000 ] && [ "$rxb" -gt 1000000000 ] || fail "ip -s counters tx $tx rx $rxb"
 ok "ip -s link counters (a tx $tx B, b rx $rxb B)"
 
-# --- the bytes themselves: 16 MiB of random data each way over TCP, in
-# pieces of odd sizes (so frames start and end at every alignment),
-# compared by SHA-256 at both ends
-SHA=$ROOT/tests/lab/tcp-sha.py
-for pair in "a b $B" "b a $A"; do
-	set -- $pair
-	x $2 -- sh -c "rm -f /tmp/sha.rx; $SHA recv 5299 >/tmp/sha.rx 2>&1 &"
-	# python3 starts in seconds under TCG, more on a loaded host
-	wait_for 30 listens $2 5299 ||
-		fail "$2 does not listen on 5299: $(x $2 -- cat /tmp/sha.rx 2>&1)"
-	sent=$(x $1 -- "$SHA" send $3 5299 16777216) || fail "send $1 -> $2: $sent"
-	wait_for 10 x $2 -- sh -c 'grep -q " " /tmp/sha.rx' || fail "$2 received nothing"
-	got=$(x $2 -- cat /tmp/sha.rx)
-	[ "$got" = "$sent" ] || fail "data $1 -> $2 differs: sent '$sent', received '$got'"
-done
+# --- the bytes themselves
+sha_check a b $B
+sha_check b a $A
 ok "16 MiB each way over TCP arrive intact (SHA-256)"
 
 # --- UDP at a set rate: no frame dropped by the driver; the only losses

@@ -40,8 +40,7 @@ ok "the iperf3 across the crash: $n intervals with data, then ended (rc $rc: $(g
 [ "$(x a -- cat /sys/class/net/ntb0/ifindex)" = "$ifindex_a" ] || fail "a's interface re-created"
 x a -- ip -o addr show dev ntb0 | grep -q "$A/24" || fail "a lost its address"
 x b -- iperf3 -s -D >/dev/null
-listens() { x b -- sh -c 'ss -ltn | grep -q ":5201 "'; }
-wait_for 5 listens || fail "iperf3 server on b does not listen"
+wait_for 5 listens b || fail "iperf3 server on b does not listen"
 r=$(iperf a $B -t 3) || fail "iperf3 after b rebooted"
 ok "crash b + boot b: a survived, same interface and address, TCP resumes ($r)"
 

@@ -1,7 +1,9 @@
 # tests/lab/ntbnet-lib.sh - helpers shared by the ntbnet pair lab tests
 # (20-*, 21-*, 23-*): source after `cd` to the repository root.
-#   ntbnet_pair_up NAME boot the pair with ntbnet (skips without QEMU or
-#                       ntbnet.ko; takes the lab lock; build/test-lab-NAME)
+#   ntbnet_pair_up NAME [ARGS]  boot the pair with ntbnet (skips without
+#                       QEMU or ntbnet.ko; takes the lab lock;
+#                       build/test-lab-NAME; ARGS go to ntblab up)
+#   sha_check FROM TO ADDR  16 MiB FROM -> TO over TCP, SHA-256 compared
 #   x NODE -- CMD       ntblab exec
 #   wait_for SECS CMD   poll CMD every 0.1 s, bounded
 #   carrier/no_carrier/pings/clean_logs/stat_of/iperf   see below
@@ -70,5 +72,23 @@ ntbnet_pair_up() {
 	exec 9>>/tmp/ntbnet-lab.lock
 	flock 9
 	"$NTBLAB" down >/dev/null 2>&1 || true
-	"$NTBLAB" up --topology pair --driver ntbnet >/dev/null || fail "lab up"
+	shift
+	"$NTBLAB" up --topology pair --driver ntbnet "$@" >/dev/null || fail "lab up"
+}
+
+listens() { x "$1" -- sh -c "ss -ltn | grep -q ':${2:-5201} '"; }	# node [port]
+
+# 16 MiB of random data from node $1 to node $2 (address $3) over TCP, in
+# pieces of odd sizes (so frames start and end at every alignment),
+# compared by SHA-256 at both ends.
+sha_check() {
+	local sha=$ROOT/tests/lab/tcp-sha.py sent got
+	x "$2" -- sh -c "rm -f /tmp/sha.rx; $sha recv 5299 >/tmp/sha.rx 2>&1 &"
+	# python3 starts in seconds under TCG, more on a loaded host
+	wait_for 30 listens "$2" 5299 ||
+		fail "$2 does not listen on 5299: $(x "$2" -- cat /tmp/sha.rx 2>&1)"
+	sent=$(x "$1" -- "$sha" send "$3" 5299 16777216) || fail "send $1 -> $2: $sent"
+	wait_for 10 x "$2" -- sh -c 'grep -q " " /tmp/sha.rx' || fail "$2 received nothing"
+	got=$(x "$2" -- cat /tmp/sha.rx)
+	[ "$got" = "$sent" ] || fail "data $1 -> $2 differs: sent '$sent', received '$got'"
 }

@@ -12,6 +12,7 @@
 #                   ntb_hostile, upstream ntb_transport/netdev/tool/perf/pingpong)
 #                   into /lib/modules/$KVER/extra/ntbnet-lab, never on a controller
 #   make dkms-add   register the tree with DKMS (then: dkms install ...)
+#   make deb        build/deb/ntbnet-dkms_<version>_all.deb (DKMS, dh-dkms)
 #   make faults     peer faults (FAULT_CYCLES=20) + DRBD crash rounds (DRBD_ROUNDS=2)
 #   make soak       ping + TCP both ways + DRBD verify (SOAK_SECS=600)
 #   KDIR=/path      build against another prepared kernel tree
@@ -234,14 +235,14 @@ endif
 
 # The DKMS source: what builds ntbnet.ko and the NTB core and nothing else
 # (no emulator, tests, tools or docs); dkms.conf builds with
-# INSTALLED_ONLY=y. make dkms-add installs this tree.
+# INSTALLED_ONLY=y. make dkms-add and make deb both install this tree.
 DKMS_FILES := Makefile Kbuild userspace/dkms/pre-build \
 	$(filter-out %.mod.c,$(patsubst $(ROOT)/%,%,$(wildcard \
 		$(ROOT)/compat/*.h $(ROOT)/ntb_netdev/*.[ch] $(ROOT)/dma/*.[ch]))) \
 	ringbuf/ntbring.c ringbuf/ntbring.h ringbuf/ntbring_compat.h
 DKMS_STAGE := $(BUILD)/dkms/ntbnet-$(DKMS_VERSION)
 DKMS_SRC := $(DESTDIR)/usr/src/ntbnet-$(DKMS_VERSION)
-.PHONY: dkms-src
+.PHONY: dkms-src deb dkms-deb
 dkms-src:
 	rm -rf $(BUILD)/dkms && install -d $(DKMS_STAGE)
 	cd $(ROOT) && tar -cf - $(DKMS_FILES) | tar -xf - -C $(DKMS_STAGE)
@@ -252,6 +253,28 @@ dkms-add: dkms-src
 	cp -a $(DKMS_STAGE)/. $(DKMS_SRC)/
 	[ -n "$(DESTDIR)" ] || dkms add ntbnet/$(DKMS_VERSION)
 	@echo "added ntbnet/$(DKMS_VERSION): dkms install ntbnet/$(DKMS_VERSION) -k <kernel release>"
+
+# build/deb/ntbnet-dkms_<version>_all.deb: the DKMS source above packaged
+# with dh-dkms (userspace/dkms/debian/); apt install ./build/deb/ntbnet-dkms_*.deb
+# builds and installs ntbnet.ko and ntb.ko for the installed kernels.
+# Offline and unsigned. Needs debhelper, dh-dkms, dpkg-dev (install-deps).
+DEB_DIR := $(BUILD)/deb
+DEB_PKG := $(DEB_DIR)/ntbnet-dkms-$(DKMS_VERSION)
+DEB_DATE = $(shell git -C $(ROOT) log -1 --format=%cD 2>/dev/null || date -R)
+deb dkms-deb: dkms-src
+	@command -v dpkg-buildpackage >/dev/null && command -v dh_dkms >/dev/null || \
+		{ echo "make deb needs dpkg-dev, debhelper and dh-dkms: userspace/install-deps" >&2; exit 1; }
+	rm -rf $(DEB_DIR) && install -d $(DEB_PKG)
+	cp -a $(DKMS_STAGE)/. $(DEB_PKG)/
+	cp -a $(ROOT)/userspace/dkms/debian $(DEB_PKG)/
+	@# dh_dkms installs it as /usr/src/ntbnet-<version>/dkms.conf
+	mv $(DEB_PKG)/dkms.conf $(DEB_PKG)/debian/ntbnet-dkms.dkms
+	{ echo "ntbnet-dkms ($(DKMS_VERSION)) unstable; urgency=medium"; echo; \
+	  echo "  * ntbnet $(DKMS_VERSION), built by make deb."; echo; \
+	  echo " -- $$(sed -n 's/^Maintainer: //p' $(ROOT)/userspace/dkms/debian/control)  $(DEB_DATE)"; \
+	} > $(DEB_PKG)/debian/changelog
+	cd $(DEB_PKG) && dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/ntbnet-dkms_$(DKMS_VERSION)_all.deb
 
 clean-modules:
 	-$(MAKE) -C $(KDIR) M=$(ROOT) INSTALLED_ONLY=$(INSTALLED_ONLY) clean

@@ -15,6 +15,9 @@
  *
  * W = ((shm size - 0x10000) / 2) rounded down to 64 KiB.
  *
+ * With a hardware profile of more than one memory window (ntbe.h), each
+ * port's inbound region is cut into that many equal slices, one per window.
+ *
  * Every field has one writer, so no cross-VM read-modify-write is needed
  * (QEMU TCG with one vCPU does not make LOCK-prefixed instructions atomic
  * against another QEMU process). All fields are little-endian.
@@ -33,11 +36,12 @@
 
 #define NTBE_GLOBAL_MAGIC	0x4e544245	/* "NTBE" */
 #define NTBE_PORT_MAGIC		0x4e544250	/* "NTBP": a driver owns it */
-#define NTBE_LAYOUT_VERSION	1
+#define NTBE_LAYOUT_VERSION	2
 
 #define NTBE_PORTS		2
-#define NTBE_SPAD_COUNT		32
-#define NTBE_DB_BITS		32
+#define NTBE_SPAD_MAX		128	/* the most any profile offers */
+#define NTBE_MSG_MAX		4
+#define NTBE_MW_MAX		4
 #define NTBE_CTRL_OFF		0x1000
 #define NTBE_CTRL_SIZE		0x1000
 #define NTBE_WIN_OFF		0x10000
@@ -82,13 +86,29 @@ struct ntbe_global {
  *		Written by the owner.
  * @claim:	plain-ivshmem only: nonce of the probe claiming the port
  *		(Fischer's timed mutual exclusion). Written by claimers.
+ * @profile:	the hardware profile the owner emulates (enum ntbe_hw); the
+ *		link comes up only between ports of the same profile.
+ *		Written by the owner.
+ * @nvec:	interrupt vectors the owner listens on; the peer folds the
+ *		profile's doorbell vectors onto them. Written by the owner.
  * @db_set:	doorbell bits rung by the PEER, as toggles: a bit is pending
  *		while db_set and db_ack differ. Written by the peer only.
  * @db_ack:	doorbell bits acknowledged (cleared) by the owner. Written by
  *		the owner only.
  * @spad:	the owner's scratchpads: written by the owner (spad_write)
  *		and by the peer (peer_spad_write), plain 32-bit stores as on
- *		real hardware.
+ *		real hardware. A profile uses the first spad_count of them.
+ * @msg_data:	inbound message registers: data written by the PEER.
+ * @msg_set:	per message register, a counter the PEER increments after
+ *		writing msg_data: the register is full while it differs from
+ *		msg_ack. Written by the peer only.
+ * @msg_ack:	per message register, msg_set copied by the owner when it
+ *		clears the register's status bit (frees it). Written by the
+ *		owner only.
+ * @in_xlat:	per memory window, the DMA address and size of the buffer
+ *		the owner allocated for it (0 when none): a profile with
+ *		outbound translation (IDT) accepts ntb_peer_mw_set_trans()
+ *		only for exactly this address. Written by the owner.
  */
 struct ntbe_port {
 	__le32 magic;
@@ -98,18 +118,33 @@ struct ntbe_port {
 	__le32 ivpos;
 	__le32 up_with;
 	__le64 claim;
-	u8 pad0[64 - 32];
+	__le32 profile;
+	__le32 nvec;
+	u8 pad0[64 - 40];
 	__le64 db_set;
 	u8 pad1[64 - 8];
 	__le64 db_ack;
 	u8 pad2[64 - 8];
-	__le32 spad[NTBE_SPAD_COUNT];
+	__le32 spad[NTBE_SPAD_MAX];
+	__le32 msg_data[NTBE_MSG_MAX];
+	__le32 msg_set[NTBE_MSG_MAX];
+	u8 pad3[64 - 32];
+	__le32 msg_ack[NTBE_MSG_MAX];
+	u8 pad4[64 - 16];
+	struct {
+		__le64 addr;
+		__le64 size;
+	} in_xlat[NTBE_MW_MAX];
 };
 
 static_assert(sizeof(struct ntbe_global) == 16);
+static_assert(offsetof(struct ntbe_port, profile) == 32);
 static_assert(offsetof(struct ntbe_port, db_set) == 64);
 static_assert(offsetof(struct ntbe_port, db_ack) == 128);
 static_assert(offsetof(struct ntbe_port, spad) == 192);
+static_assert(offsetof(struct ntbe_port, msg_data) == 704);
+static_assert(offsetof(struct ntbe_port, msg_ack) == 768);
+static_assert(offsetof(struct ntbe_port, in_xlat) == 832);
 static_assert(sizeof(struct ntbe_port) <= NTBE_CTRL_SIZE);
 
 #endif /* NTB_HW_IVSHMEM_H */

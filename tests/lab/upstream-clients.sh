@@ -114,6 +114,19 @@ for dma in N Y; do
 	ok "ntb_perf use_dma=$dma: $mbs MBytes/s"
 	unload ntb_perf
 done
+# the DMA run went through the engine's checked mappings (strict IOVAs),
+# all of them unmapped as they were mapped
+S=/sys/kernel/debug/ntb_swdma/info
+for n in a b; do
+	info=$(on_q $n "cat $S")
+	val() { echo "$info" | awk -v k="$1" '$1 == k { print $2 }'; }
+	[ "$(val strict)" = 1 ] && [ "$(val maps)" -gt 0 ] ||
+		{ echo "$info"; fail "ntb_swdma on $n: no strict mappings"; }
+	for k in iova_faults dir_faults bad_unmaps mappings; do
+		[ "$(val $k)" = 0 ] || { echo "$info"; fail "ntb_swdma on $n: $k $(val $k)"; }
+	done
+done
+ok "ntb_perf's DMA through checked IOVAs on a and b, every mapping unmapped as mapped"
 
 assert_clean_dmesg a b
 exit 0

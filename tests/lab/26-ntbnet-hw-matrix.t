@@ -17,8 +17,8 @@ PROFILES=${NTBNET_HW_PROFILES:-intel-b2b intel-pri-sec amd switchtec idt epf}
 # "refuses:<dmesg pattern>".
 upstream_expect() {
 	case $1 in
-	# fewer than 6 scratchpads: ntb_transport's probe fails silently
-	idt) echo "refuses:ntb_transport.*probe of .* failed with error" ;;
+	# translation on the outbound side only (its first check)
+	idt) echo "refuses:Inbound MW based NTB API is required" ;;
 	*) echo runs ;;
 	esac
 }
@@ -57,7 +57,7 @@ ntbnet_on() {	# profile
 	[ "$(x a -- cat /sys/class/net/ntb0/ifindex)" = "$ifindex" ] || fail "$p: a's interface re-created"
 	x a -- ip -o addr show dev ntb0 | grep -q "$A/24" || fail "$p: a lost its address"
 	clean_logs
-	row "$p ntbnet: runs ($(x a -- cat /sys/kernel/debug/ntbnet/ntb0/state 2>/dev/null |
+	row "$p ntbnet: runs ($(x a -- cat /sys/kernel/debug/ntbnet/0000:00:10.0/state |
 		awk '/^handshake:/ { sub(/^handshake: /, ""); h = $0 } /^translation:/ { t = $2 } END { printf "%s, %s translation", h, t }');" \
 		"ping, SHA-256 16 MiB each way, crash + boot of b; TCP a->b $r1, b->a $r2)"
 	"$NTBLAB" down >/dev/null
@@ -73,7 +73,8 @@ upstream_on() {	# profile
 		fail "$p: lab up without a driver"
 	for n in a b; do
 		x $n -- modprobe ntb_hw_ivshmem || fail "$p: modprobe ntb_hw_ivshmem on $n"
-		x $n -- modprobe ntb_netdev || fail "$p: modprobe ntb_netdev on $n"
+		# refused by ntb_transport: ntb_netdev's load fails with ENODEV
+		x $n -- modprobe ntb_netdev >/dev/null 2>&1 || true
 	done
 	has_eth() { x "$1" -- test -e /sys/class/net/eth0; }
 	if wait_for 15 has_eth a && has_eth b; then

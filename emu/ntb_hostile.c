@@ -196,16 +196,7 @@ static void __iomem *nh_hello_out(struct nh_dev *nh, int word)
 
 static void nh_hello_raw(struct nh_dev *nh, const u32 *h)
 {
-	int i;
-
-	iowrite32(0, nh_hello_out(nh, NTBRING_H_GEN));
-	wmb();	/* write-combined: the invalidation before the fields */
-	for (i = 0; i < NTBRING_H_COUNT; i++)
-		if (i != NTBRING_H_GEN)
-			iowrite32(h[i], nh_hello_out(nh, i));
-	wmb();	/* the fields before the generation that validates them */
-	iowrite32(h[NTBRING_H_GEN], nh_hello_out(nh, NTBRING_H_GEN));
-	ioread32(nh_hello_out(nh, NTBRING_H_GEN));
+	ntbring_hello_write(nh->out + NTBRING_OFF_HELLO, h);
 	nh_ring(nh, NH_DB_HS);
 }
 
@@ -459,13 +450,7 @@ static void nh_work(struct work_struct *work)
 		goto drain;
 	if (hs.gen != nh->hello_to)
 		nh_hello(nh, hs.gen);
-	h[NTBRING_H_GEN] = nh_hello_in(nh, NTBRING_H_GEN);
-	rmb();	/* the fields after the generation they belong to */
-	for (i = 0; i < NTBRING_H_COUNT; i++)
-		if (i != NTBRING_H_GEN)
-			h[i] = nh_hello_in(nh, i);
-	rmb();	/* the fields before the generation read again */
-	again = nh_hello_in(nh, NTBRING_H_GEN);
+	again = ntbring_hello_read(nh->in_buf + NTBRING_OFF_HELLO, h);
 	if (ntbring_hello_decode(h, again, nh->gen, &hs) == NTBRING_HS_OK &&
 	    hs.gen != nh->peer_gen &&
 	    ntbring_area_size(&hs.rx) <= nh->out_size)

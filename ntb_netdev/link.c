@@ -165,30 +165,18 @@ static void __iomem *ntbnet_hello_out(struct ntbnet_priv *priv, int word)
 	return priv->out_win + NTBRING_OFF_HELLO + 4 * word;
 }
 
-/*
- * Our hello into the peer's window, answering its generation @for_gen:
- * generation 0, the fields, then the generation, each step fenced (the
- * window is write-combined), and a read that makes it land.
- */
+/* Our hello into the peer's window, answering its generation @for_gen. */
 static void ntbnet_hello_put(struct ntbnet_priv *priv, u32 for_gen)
 {
 	u32 h[NTBRING_H_COUNT];
 	struct ntbring_hs hs;
-	int i;
 
 	ntbnet_self_hs(priv, &hs);
 	if (priv->acked != for_gen)
 		hs.peer_gen = 0;
 	ntbring_hello_encode(&hs, for_gen, h);
-	iowrite32(0, ntbnet_hello_out(priv, NTBRING_H_GEN));
-	wmb();	/* write-combined: the invalidation before the fields */
-	for (i = 0; i < NTBRING_H_COUNT; i++)
-		if (i != NTBRING_H_GEN && i != NTBRING_H_HB)
-			iowrite32(h[i], ntbnet_hello_out(priv, i));
-	iowrite32(priv->hb_out, ntbnet_hello_out(priv, NTBRING_H_HB));
-	wmb();	/* the fields before the generation that validates them */
-	iowrite32(h[NTBRING_H_GEN], ntbnet_hello_out(priv, NTBRING_H_GEN));
-	ioread32(ntbnet_hello_out(priv, NTBRING_H_GEN));
+	h[NTBRING_H_HB] = priv->hb_out;
+	ntbring_hello_write(priv->out_win + NTBRING_OFF_HELLO, h);
 	priv->hello_to = for_gen;
 	ntbnet_ring_db(priv, NTBNET_DB_HS);
 }
@@ -311,16 +299,8 @@ static enum ntbring_hs_err ntbnet_read_hello(struct ntbnet_priv *priv,
 					     struct ntbring_hs *hs,
 					     u32 h[NTBRING_H_COUNT])
 {
-	u32 again;
-	int i;
+	u32 again = ntbring_hello_read(priv->in_buf + NTBRING_OFF_HELLO, h);
 
-	h[NTBRING_H_GEN] = ntbnet_hello_in(priv, NTBRING_H_GEN);
-	rmb();	/* the fields after the generation they belong to */
-	for (i = 0; i < NTBRING_H_COUNT; i++)
-		if (i != NTBRING_H_GEN)
-			h[i] = ntbnet_hello_in(priv, i);
-	rmb();	/* the fields before the generation read again */
-	again = ntbnet_hello_in(priv, NTBRING_H_GEN);
 	return ntbring_hello_decode(h, again, priv->gen, hs);
 }
 

@@ -770,6 +770,53 @@ enum ntbring_hs_err ntbring_hello_decode(const u32 h[NTBRING_H_COUNT],
 }
 
 /**
+ * ntbring_hello_write() - write a hello into the peer's window.
+ * @hello: the hello slot of the peer's window (NTBRING_OFF_HELLO).
+ * @h: its words (ntbring_hello_encode(), hb set by the caller).
+ *
+ * Generation 0, the other words, then the generation, each step fenced
+ * (the window is write-combined), and a read that makes them land.
+ */
+void ntbring_hello_write(struct ntbring_hello __iomem *hello,
+			 const u32 h[NTBRING_H_COUNT])
+{
+	__le32 __iomem *w = (__le32 __iomem *)hello;
+	int i;
+
+	ntbr_write32(0, &w[NTBRING_H_GEN]);
+	ntbr_wmb();	/* the invalidation before the fields */
+	for (i = 0; i < NTBRING_H_COUNT; i++)
+		if (i != NTBRING_H_GEN)
+			ntbr_write32(h[i], &w[i]);
+	ntbr_wmb();	/* the fields before the generation that validates them */
+	ntbr_write32(h[NTBRING_H_GEN], &w[NTBRING_H_GEN]);
+	ntbr_flush32(&w[NTBRING_H_GEN]);
+}
+
+/**
+ * ntbring_hello_read() - copy the hello the peer wrote into our window.
+ * @hello: the hello slot of our window.
+ * @h: its words, the generation read first.
+ *
+ * Return: the generation read again after the other words, for
+ * ntbring_hello_decode().
+ */
+u32 ntbring_hello_read(const struct ntbring_hello *hello,
+		       u32 h[NTBRING_H_COUNT])
+{
+	const __le32 *w = (const __le32 *)hello;
+	int i;
+
+	h[NTBRING_H_GEN] = ntbr_read32(&w[NTBRING_H_GEN]);
+	ntbr_rmb();	/* the fields after the generation they belong to */
+	for (i = 0; i < NTBRING_H_COUNT; i++)
+		if (i != NTBRING_H_GEN)
+			h[i] = ntbr_read32(&w[i]);
+	ntbr_rmb();	/* the fields before the generation read again */
+	return ntbr_read32(&w[NTBRING_H_GEN]);
+}
+
+/**
  * ntbring_start_index() - initial index of a ring for a pair of generations.
  * @tx_gen: generation of the ring's producer.
  * @rx_gen: generation of the ring's consumer.

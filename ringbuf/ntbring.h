@@ -26,7 +26,8 @@
  *              ntbring_rx_next(), ntbring_rx_release(), ntbring_rx_arm(),
  *              ntbring_rx_resync()
  *   handshake  ntbring_words_encode(), ntbring_words_decode(),
- *              ntbring_hello_encode(), ntbring_hello_decode()
+ *              ntbring_hello_encode(), ntbring_hello_decode(),
+ *              ntbring_hello_write(), ntbring_hello_read()
  *
  * How a driver uses it (each struct is used by one context at a time; the
  * driver serialises, e.g. tx under the queue lock, rx in NAPI, and keeps
@@ -489,6 +490,10 @@ void ntbring_hello_encode(const struct ntbring_hs *hs, u32 for_gen,
 enum ntbring_hs_err ntbring_hello_decode(const u32 h[NTBRING_H_COUNT],
 					 u32 gen_again, u32 my_gen,
 					 struct ntbring_hs *hs);
+void ntbring_hello_write(struct ntbring_hello __iomem *hello,
+			 const u32 h[NTBRING_H_COUNT]);
+u32 ntbring_hello_read(const struct ntbring_hello *hello,
+		       u32 h[NTBRING_H_COUNT]);
 u32 ntbring_start_index(u32 tx_gen, u32 rx_gen);
 
 #endif /* NTBRING_H */

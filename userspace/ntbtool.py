@@ -8,6 +8,7 @@ bench-drivers) through its command line. How to use, by example:
   userspace/ntbtool.py size 1.5M         # prints 1572864, or exit 2
   userspace/ntbtool.py duration 10m      # prints 600, or exit 2
   userspace/ntbtool.py rate 200M         # prints 200M, or exit 2
+  userspace/ntbtool.py bad-log           # the kernel-log pattern (grep -E)
 
 Conventions (docs/operations.md, "Tool conventions"):
   sizes      a number of bytes, optionally with a decimal point and one
@@ -31,12 +32,15 @@ import subprocess
 import sys
 import time
 
-# Kernel log lines that fail a run: warnings, oopses, hangs, lockups, RCU
-# stalls (the lab tests' log checks look for the same).
-BAD_LOG = re.compile(r"WARNING:|BUG:|Oops|refcount_t|general protection|"
-                     r"hung_task|hung task|blocked for more than|"
-                     r"soft lockup|hard LOCKUP|rcu.*stall|"
-                     r"rcu_sched self-detected|Call Trace")
+# Kernel log lines that fail a run: warnings, BUG (also "kernel BUG at"),
+# oopses, refcount errors, general protection faults, hung tasks, lockups,
+# RCU stalls, any call trace. An extended regular expression: the lab
+# tests read it with `ntbtool.py bad-log` (tests/lab/lib.sh).
+BAD_LOG_RE = (r"WARNING:|BUG[: ]|Oops|refcount_t|general protection|"
+              r"hung_task|hung task|blocked for more than|"
+              r"soft lockup|hard LOCKUP|rcu.*stall|"
+              r"rcu_sched self-detected|Call Trace")
+BAD_LOG = re.compile(BAD_LOG_RE)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 NTBLAB = os.path.join(ROOT, "userspace", "ntblab")
@@ -261,7 +265,11 @@ def _main(argv):
     what = {"size": parse_size, "duration": parse_duration,
             "rate": check_rate}
     if argv in (["-h"], ["--help"]):
-        print("usage: ntbtool.py size|duration|rate VALUE\n\n" + __doc__)
+        print("usage: ntbtool.py size|duration|rate VALUE | bad-log\n\n"
+              + __doc__)
+        return 0
+    if argv == ["bad-log"]:
+        print(BAD_LOG_RE)
         return 0
     if len(argv) != 2 or argv[0] not in what:
         print("ntbtool.py: want size|duration|rate VALUE (ntbtool.py --help)",

@@ -4,10 +4,8 @@
 # ivshmem device at the fixed PCI address; modprobe finds built modules;
 # down leaves nothing behind.
 set -eu
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
+. "$(dirname "$0")/lib.sh"
 export NTBLAB_DIR=$ROOT/build/test-lab-basic
-. "$ROOT/tests/lab/lib.sh"
 
 start=$(date +%s)
 lab_up --topology pair --driver none

@@ -2,10 +2,8 @@
 # ntblab single topology: one VM, both NTB ports, nodes a and b are network
 # namespaces; exec runs inside the node's namespace.
 set -eu
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
+. "$(dirname "$0")/lib.sh"
 export NTBLAB_DIR=$ROOT/build/test-lab-single
-. "$ROOT/tests/lab/lib.sh"
 
 start=$(date +%s)
 lab_up --topology single --driver none

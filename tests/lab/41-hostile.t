@@ -1,7 +1,7 @@
 #!/bin/bash
-# ntbnet facing a hostile peer (emu/ntb_hostile.ko on node b, in place of
-# ntbnet) while the link is up, node a booted with slub_debug and page
-# poisoning. Every attack must be dropped and counted by a (ethtool -S), and
+# ntbnet facing a hostile peer (tests/hostile/ntb_hostile.ko on node b, in
+# place of ntbnet) while the link is up, node a booted with slub_debug and
+# page poisoning. Every attack must be dropped and counted by a (ethtool -S), and
 # valid frames sent right after it must be received; handshake attacks
 # (garbage scratchpads or hello, wrong version or geometry, a generation going
 # backwards, torn announcements) must be refused or followed, never crash.

@@ -5,11 +5,9 @@
 # down leaves nothing behind.
 set -eu
 . "$(dirname "$0")/lib.sh"
-export NTBLAB_DIR=$ROOT/build/test-lab-basic
 
-start=$(date +%s)
 lab_up --topology pair --driver none
-ok "up in $(( $(date +%s) - start ))s"
+ok "lab up"
 
 # stdout and stderr separately, exit status relayed.
 out=$("$NTBLAB" exec a -- sh -c 'echo to-stdout; echo to-stderr >&2; exit 7' 2>"$NTBLAB_DIR/../test-lab-basic.err") && rc=0 || rc=$?

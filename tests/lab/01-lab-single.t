@@ -3,11 +3,9 @@
 # namespaces; exec runs inside the node's namespace.
 set -eu
 . "$(dirname "$0")/lib.sh"
-export NTBLAB_DIR=$ROOT/build/test-lab-single
 
-start=$(date +%s)
 lab_up --topology single --driver none
-ok "up in $(( $(date +%s) - start ))s"
+ok "lab up"
 
 ns=$("$NTBLAB" exec a -- ip netns list | awk '{print $1}' | sort | tr '\n' ' ')
 [ "$ns" = "a b " ] || fail "namespaces: '$ns'"

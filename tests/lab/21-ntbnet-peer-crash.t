@@ -4,9 +4,7 @@
 # keeps its address, TCP resumes. Kernel logs stay clean.
 # Any kernel warning in either log (clean_logs) fails the test.
 set -eu
-cd "$(dirname "$0")/../.."
-. tests/lab/lib.sh
-export NTBLAB_DIR=$ROOT/build/test-lab-ntbnet-crash
+. "$(dirname "$0")/lib.sh"
 need_module ntbnet
 lab_up --topology pair --driver ntbnet >/dev/null
 iperf_servers b

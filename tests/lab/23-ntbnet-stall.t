@@ -9,9 +9,7 @@
 # fix b re-attached with its old generation, a kept producing with its
 # old indices and the rings stayed out of sync for good.
 set -eu
-cd "$(dirname "$0")/../.."
-. tests/lab/lib.sh
-export NTBLAB_DIR=$ROOT/build/test-lab-ntbnet-stall
+. "$(dirname "$0")/lib.sh"
 need_module ntbnet
 lab_up --topology pair --driver ntbnet >/dev/null
 qa=$(cat "$NTBLAB_DIR/a.pid")

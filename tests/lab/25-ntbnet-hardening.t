@@ -15,10 +15,8 @@
 #     checksums computed by the sender's stack (ethtool -K tx off) TCP runs.
 # Any WARNING/BUG/Oops/hung task/lockup in either kernel log fails the test.
 set -eu
-cd "$(dirname "$0")/../.."
-. tests/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
 NDBG=/sys/kernel/debug/ntbnet/0000:00:10.0
-export NTBLAB_DIR=$ROOT/build/test-lab-ntbnet-hardening
 need_module ntbnet
 lab_up --topology pair --driver ntbnet >/dev/null
 iperf_servers a b

@@ -10,8 +10,7 @@
 #
 #   NTBNET_HW_PROFILES="amd idt" tests/lab/26-ntbnet-hw-matrix.t
 set -eu
-cd "$(dirname "$0")/../.."
-. tests/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
 need_module ntbnet
 PROFILES=${NTBNET_HW_PROFILES:-intel-b2b intel-pri-sec amd switchtec idt epf}
 # What upstream does on each profile (docs/hardware.md): "runs", or

@@ -7,7 +7,7 @@
 set -eu
 TOPO=$1
 . "$(dirname "$0")/lib.sh"
-export NTBLAB_DIR=${NTBLAB_DIR:-$ROOT/build/lab-test-clients-$TOPO}
+export NTBLAB_DIR=$ROOT/build/lab-test-clients-$TOPO
 if [ "$TOPO" = single ]; then
 	DEV_a=0000:00:10.0 DEV_b=0000:00:11.0
 else

@@ -8,7 +8,7 @@
 set -eu
 TOPO=$1
 . "$(dirname "$0")/lib.sh"
-export NTBLAB_DIR=${NTBLAB_DIR:-$ROOT/build/lab-test-netdev-$TOPO}
+export NTBLAB_DIR=$ROOT/build/lab-test-netdev-$TOPO
 
 # a_to_b SECS [-R]: iperf3 from a to b for SECS (-R: b to a); GBITS is
 # its rate in Gbit/s. Fails unless data moved.

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """ntbtool - what every ntbnet tool shares: argument conventions, one size
-and one duration parser, running commands on the lab's nodes, progress.
+and one duration parser, running commands on the lab's nodes (lab_sh,
+lab_ok, lab_cmd, wait_for, the lab lock; Failed for a step that failed),
+progress lines, and the kernel-log pattern the lab tests use too.
 
 Used by ntblab, ntbnetctl, ntbnet-sweep, ntbnet-mirror, ntbnet-faults and
 ntbnet-soak (imported from this directory), and by the shell tools (demo,

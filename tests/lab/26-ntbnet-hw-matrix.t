@@ -10,8 +10,8 @@
 #
 #   NTBNET_HW_PROFILES="amd idt" tests/lab/26-ntbnet-hw-matrix.t
 set -eu
-cd "$(dirname "$0")/../.."
-. tests/lab/ntbnet-lib.sh
+. "$(dirname "$0")/lib.sh"
+need_module ntbnet
 PROFILES=${NTBNET_HW_PROFILES:-intel-b2b intel-pri-sec amd switchtec idt epf}
 # What upstream does on each profile (docs/hardware.md): "runs", or
 # "refuses:<dmesg pattern>".
@@ -25,39 +25,31 @@ upstream_expect() {
 RESULTS=$ROOT/build/results/hw-matrix.txt
 mkdir -p "$ROOT/build/results"
 : >"$RESULTS.new"
-row() { echo "$*" | tee -a "$RESULTS.new" | sed 's/^/ok: /'; }
+row() { echo "$*" >>"$RESULTS.new"; ok "$*"; }
 
 ntbnet_on() {	# profile
 	local p=$1 r1 r2 ifindex
-	if [ -z "${LOCKED:-}" ]; then
-		ntbnet_pair_up "hw-$p" --hw "$p"
-		LOCKED=1
-	else
-		export NTBLAB_DIR=$ROOT/build/test-lab-hw-$p
-		"$NTBLAB" up --topology pair --driver ntbnet --hw "$p" >/dev/null ||
-			fail "$p: lab up with ntbnet"
-	fi
-	x a -- grep -q "^profile $p$" /sys/kernel/debug/ntb_hw_ivshmem/0000:00:10.0/info ||
+	export NTBLAB_DIR=$ROOT/build/test-lab-hw-$p
+	lab_up --topology pair --driver ntbnet --hw "$p" >/dev/null
+	on_q a grep -q "^profile $p$" /sys/kernel/debug/ntb_hw_ivshmem/0000:00:10.0/info ||
 		fail "$p: the emulator does not report profile $p"
-	wait_for 10 pings a $B || fail "$p: ping a -> b"
+	wait_until_q 10 pings a $B || fail "$p: ping a -> b"
 	pings b $A || fail "$p: ping b -> a"
-	x a -- iperf3 -s -D >/dev/null
-	x b -- iperf3 -s -D >/dev/null
-	wait_for 5 listens a && wait_for 5 listens b || fail "$p: iperf3 servers do not listen"
+	iperf_servers a b
 	r1=$(iperf a $B -t 3) || fail "$p: iperf3 a -> b"
 	r2=$(iperf b $A -t 3) || fail "$p: iperf3 b -> a"
 	sha_check a b $B
 	sha_check b a $A
-	ifindex=$(x a -- cat /sys/class/net/ntb0/ifindex)
+	ifindex=$(on_q a cat /sys/class/net/ntb0/ifindex)
 	"$NTBLAB" crash b
-	wait_for 5 no_carrier a || fail "$p: a keeps carrier after b crashed"
+	wait_until_q 5 no_carrier a || fail "$p: a keeps carrier after b crashed"
 	"$NTBLAB" boot b >/dev/null || fail "$p: boot b"
-	wait_for 10 carrier a || fail "$p: carrier not back on a after b booted"
-	wait_for 10 pings a $B || fail "$p: ping a -> b after b rebooted"
-	[ "$(x a -- cat /sys/class/net/ntb0/ifindex)" = "$ifindex" ] || fail "$p: a's interface re-created"
-	x a -- ip -o addr show dev ntb0 | grep -q "$A/24" || fail "$p: a lost its address"
+	wait_until_q 10 carrier a || fail "$p: carrier not back on a after b booted"
+	wait_until_q 10 pings a $B || fail "$p: ping a -> b after b rebooted"
+	[ "$(on_q a cat /sys/class/net/ntb0/ifindex)" = "$ifindex" ] || fail "$p: a's interface re-created"
+	on_q a ip -o addr show dev ntb0 | grep -q "$A/24" || fail "$p: a lost its address"
 	clean_logs
-	row "$p ntbnet: runs ($(x a -- cat /sys/kernel/debug/ntbnet/0000:00:10.0/state |
+	row "$p ntbnet: runs ($(on_q a cat /sys/kernel/debug/ntbnet/0000:00:10.0/state |
 		awk '/^handshake:/ { sub(/^handshake: /, ""); h = $0 } /^translation:/ { t = $2 } END { printf "%s, %s translation", h, t }');" \
 		"ping, SHA-256 16 MiB each way, crash + boot of b; TCP a->b $r1, b->a $r2)"
 	"$NTBLAB" down >/dev/null
@@ -69,20 +61,19 @@ upstream_on() {	# profile
 	local p=$1 want got why
 	want=$(upstream_expect "$p")
 	export NTBLAB_DIR=$ROOT/build/test-lab-hw-$p-upstream
-	"$NTBLAB" up --topology pair --driver none --hw "$p" >/dev/null ||
-		fail "$p: lab up without a driver"
+	lab_up --topology pair --driver none --hw "$p" >/dev/null
 	for n in a b; do
-		x $n -- modprobe ntb_hw_ivshmem || fail "$p: modprobe ntb_hw_ivshmem on $n"
+		on_q $n modprobe ntb_hw_ivshmem || fail "$p: modprobe ntb_hw_ivshmem on $n"
 		# refused by ntb_transport: ntb_netdev's load fails with ENODEV
-		x $n -- modprobe ntb_netdev >/dev/null 2>&1 || true
+		on_q $n modprobe ntb_netdev >/dev/null 2>&1 || true
 	done
-	has_eth() { x "$1" -- test -e /sys/class/net/eth0; }
-	if wait_for 15 has_eth a && has_eth b; then
-		x a -- ip addr add $A/24 dev eth0
-		x b -- ip addr add $B/24 dev eth0
-		x a -- ip link set eth0 up
-		x b -- ip link set eth0 up
-		if wait_for 30 x a -- ping -c 1 -W 1 $B >/dev/null 2>&1; then
+	has_eth() { on_q "$1" test -e /sys/class/net/eth0; }
+	if wait_until_q 15 has_eth a && has_eth b; then
+		on_q a ip addr add $A/24 dev eth0
+		on_q b ip addr add $B/24 dev eth0
+		on_q a ip link set eth0 up
+		on_q b ip link set eth0 up
+		if wait_until_q 30 on_q a ping -c 1 -W 1 $B >/dev/null 2>&1; then
 			got=runs
 			why="ping a -> b over eth0"
 		else
@@ -91,7 +82,7 @@ upstream_on() {	# profile
 		fi
 	else
 		got=refuses
-		why=$(x a -- sh -c 'dmesg | grep -i -E "ntb_transport|ntb_netdev|ntb" | grep -i -v -E "ntb_hw_ivshmem|emulated" | tail -2' | tr '\n' ' ')
+		why=$(on_q a 'dmesg | grep -i -E "ntb_transport|ntb_netdev|ntb" | grep -i -v -E "ntb_hw_ivshmem|emulated" | tail -2' | tr '\n' ' ')
 	fi
 	case $want in
 	runs) [ "$got" = runs ] || fail "$p: upstream $got ($why), docs/hardware.md says it runs" ;;

@@ -69,8 +69,8 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
-#include "../ringbuf/ntbring.h"
-#include "../ntb_netdev/ntbnet_db.h"
+#include "../../ringbuf/ntbring.h"
+#include "../../ntb_netdev/ntbnet_db.h"
 
 #define NH_PIDX		NTB_DEF_PEER_IDX
 #define NH_MW		0

@@ -12,8 +12,14 @@
 #                   ntb_hostile, upstream ntb_transport/netdev/tool/perf/pingpong)
 #                   into /lib/modules/$KVER/extra/ntbnet-lab, never on a controller
 #   make dkms-add   register the tree with DKMS (then: dkms install ...)
+#   make deb        build/deb/ntbnet-dkms_<version>_all.deb (DKMS, dh-dkms)
 #   make faults     peer faults (FAULT_CYCLES=20) + DRBD crash rounds (DRBD_ROUNDS=2)
 #   make soak       ping + TCP both ways + DRBD verify (SOAK_SECS=600)
+#   make bench-ring the ring library natively: throughput next to memcpy
+#                   (wall clock, noisy), then instructions per frame at 64 B,
+#                   1500 B, 64 KiB under callgrind (exact; bench-ring-insn alone)
+#   make bench-ring-baseline   rewrite ringbuf/insn-baseline.txt: make check
+#                   fails when a count grows >10% over it (ring-insn-guard.t)
 #   KDIR=/path      build against another prepared kernel tree
 #   KVER=<release>  build for that installed kernel (e.g. a 6.12 one)
 #   make modules-all-kernels   modules for every kernel with headers here
@@ -29,9 +35,18 @@ endif
 MODDIR := $(BUILD)/modules/$(KVER)
 # the kernel series (6.1, 6.12): its linux-source gives the NTB core
 KSERIES := $(shell echo $(KVER) | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
-LINUX_SRC_TAR ?= $(wildcard /usr/src/linux-source-$(KSERIES).tar.xz)
+LINUX_SRC_PKG := linux-source-$(KSERIES)
+LINUX_SRC_TAR ?= $(wildcard /usr/src/$(LINUX_SRC_PKG).tar.xz)
+# INSTALLED_ONLY=y: only what make install installs, ntbnet.ko and the NTB
+# core, from a tree without emu/ (DKMS, userspace/dkms/dkms.conf); the
+# other directories keep a full build's files apart from it.
+ifeq ($(INSTALLED_ONLY),y)
+SRCDIR := $(BUILD)/linux-src/$(KSERIES)-core
+UPSTREAM := $(BUILD)/ntb-core/$(KVER)
+else
 SRCDIR := $(BUILD)/linux-src/$(KSERIES)
 UPSTREAM := $(BUILD)/ntb-upstream/$(KVER)
+endif
 KERNEL_HAS_NTB := $(shell grep -qs '^CONFIG_NTB=' $(KDIR)/include/config/auto.conf && echo y)
 
 export ROOT BUILD
@@ -53,7 +68,8 @@ deps:
 	@$(ROOT)/userspace/install-deps
 
 kver-check:
-	@test -n "$(KVER)" || { $(ROOT)/userspace/kver; exit 1; }
+	@test -n "$(KVER)" || { [ -x $(ROOT)/userspace/kver ] && $(ROOT)/userspace/kver || \
+		echo "no kernel to build for: give KVER=<release>" >&2; exit 1; }
 	@if [ -z "$(filter command line environment,$(origin KDIR))" ]; then \
 		$(ROOT)/userspace/check-kernel-versions $(KVER); fi
 
@@ -63,16 +79,47 @@ kver-check:
 # modules, so CONFIG_NTB_MSI (off: the kernel has no CONFIG_NTB) is the same
 # for ntb.ko and everything that links against it (struct ntb_dev depends
 # on it); nothing here sets it.
+ifeq ($(INSTALLED_ONLY),y)
+UPSTREAM_FILES := drivers/ntb/core.c
+UPSTREAM_OBJS := ntb.o
+else
 UPSTREAM_FILES := drivers/ntb/core.c drivers/ntb/ntb_transport.c \
 	drivers/ntb/test/ntb_tool.c drivers/ntb/test/ntb_perf.c \
 	drivers/ntb/test/ntb_pingpong.c drivers/net/ntb_netdev.c \
 	scripts/checkpatch.pl scripts/spelling.txt \
 	scripts/const_structs.checkpatch
+UPSTREAM_OBJS := ntb.o ntb_transport.o ntb_netdev.o ntb_tool.o ntb_perf.o ntb_pingpong.o
+endif
 
-$(SRCDIR)/.extracted: $(LINUX_SRC_TAR)
-	@test -n "$(LINUX_SRC_TAR)" || { echo "no /usr/src/linux-source-*.tar.xz for $(KVER): run make deps" >&2; exit 1; }
+# The source the NTB core is built from, checked before a build needs it:
+# its absence names the package to install (DKMS shows this message before
+# the build, userspace/dkms/pre-build). A different version of the same
+# series still builds (the NTB core's API is stable within a series, and one
+# linux-source-<series> serves every kernel of it); it is said, not refused.
+.PHONY: ntb-source-check
+ntb-source-check:
+	@if [ "$(KERNEL_HAS_NTB)" = y ]; then \
+		echo "kernel $(KVER) has CONFIG_NTB: no linux-source needed"; \
+	elif [ -z "$(LINUX_SRC_TAR)" ]; then \
+		echo "ntbnet: kernel $(KVER) has no CONFIG_NTB, so the NTB core ntb.ko" \
+			"is built from /usr/src/$(LINUX_SRC_PKG).tar.xz, which is missing:" \
+			"apt install $(LINUX_SRC_PKG)" >&2; \
+		exit 1; \
+	else \
+		hv=$$(dpkg-query -W -f='$${Version}' linux-headers-$(KVER) 2>/dev/null || true); \
+		sv=$$(dpkg-query -W -f='$${Version}' $(LINUX_SRC_PKG) 2>/dev/null || true); \
+		if [ -n "$$hv" ] && [ -n "$$sv" ] && [ "$$hv" != "$$sv" ]; then \
+			echo "ntbnet: note: ntb.ko for $(KVER) (headers $$hv) is built from" \
+				"$(LINUX_SRC_PKG) $$sv" >&2; \
+		fi; \
+		echo "kernel $(KVER): NTB core from $(LINUX_SRC_TAR)"; \
+	fi
+
+# --occurrence: tar stops reading once it has every file (the tarball's
+# xz is most of the time; core.c alone is 60% of the way in)
+$(SRCDIR)/.extracted: $(LINUX_SRC_TAR) | ntb-source-check
 	rm -rf $(SRCDIR) && mkdir -p $(SRCDIR)
-	tar -xJf $(LINUX_SRC_TAR) -C $(SRCDIR) --strip-components=1 \
+	tar -xJf $(LINUX_SRC_TAR) -C $(SRCDIR) --strip-components=1 --occurrence \
 		$(addprefix $(notdir $(basename $(basename $(LINUX_SRC_TAR))))/,$(UPSTREAM_FILES))
 	touch $@
 
@@ -83,13 +130,8 @@ linux-src-dir: $(SRCDIR)/.extracted
 
 $(UPSTREAM)/Kbuild: $(SRCDIR)/.extracted
 	mkdir -p $(UPSTREAM)
-	cp $(SRCDIR)/drivers/ntb/core.c $(SRCDIR)/drivers/ntb/ntb_transport.c \
-		$(SRCDIR)/drivers/ntb/test/ntb_tool.c \
-		$(SRCDIR)/drivers/ntb/test/ntb_perf.c \
-		$(SRCDIR)/drivers/ntb/test/ntb_pingpong.c \
-		$(SRCDIR)/drivers/net/ntb_netdev.c $(UPSTREAM)/
-	printf '%s\n' 'obj-m := ntb.o ntb_transport.o ntb_netdev.o ntb_tool.o ntb_perf.o ntb_pingpong.o' \
-		'ntb-y := core.o' > $@
+	cp $(filter %.c,$(addprefix $(SRCDIR)/,$(UPSTREAM_FILES))) $(UPSTREAM)/
+	printf '%s\n' 'obj-m := $(UPSTREAM_OBJS)' 'ntb-y := core.o' > $@
 
 ifeq ($(KERNEL_HAS_NTB),y)
 upstream-ntb:
@@ -102,9 +144,14 @@ NTB_SYMVERS := $(UPSTREAM)/Module.symvers
 endif
 
 modules: upstream-ntb
-	$(MAKE) -C $(KDIR) M=$(ROOT) KBUILD_EXTRA_SYMBOLS="$(NTB_SYMVERS)" modules
+	$(MAKE) -C $(KDIR) M=$(ROOT) KBUILD_EXTRA_SYMBOLS="$(NTB_SYMVERS)" \
+		INSTALLED_ONLY=$(INSTALLED_ONLY) modules
 	mkdir -p $(MODDIR)
+ifeq ($(INSTALLED_ONLY),y)
+	cp -f $(ROOT)/ntbnet.ko $(MODDIR)/
+else
 	find $(ROOT) -path $(BUILD) -prune -o -name '*.ko' -print | xargs -r cp -f -t $(MODDIR)
+endif
 	[ "$(KERNEL_HAS_NTB)" = y ] || cp -f $(UPSTREAM)/*.ko $(MODDIR)/
 	@echo "modules for $(KVER) in $(MODDIR):"; ls $(MODDIR)
 
@@ -180,18 +227,62 @@ install-lab: modules
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
 	@echo "installed the lab and test modules $(LAB_MODULES) into /lib/modules/$(KVER)/$(INSTALL_LAB_DIR) (not for a production controller)"
 
-DKMS_VERSION ?= $(shell git -C $(ROOT) describe --always --dirty 2>/dev/null | sed 's/^/0.1-/' || echo 0.1)
+# The version of the DKMS source and of the Debian package:
+# 0.1+<commits>.g<hash>, ".dirty" with uncommitted changes; the commit count
+# orders builds along main (dpkg compares it as a number). Out of git: 0.1.
+NTBNET_VERSION := 0.1
+ifeq ($(origin DKMS_VERSION),undefined)
+DKMS_VERSION := $(shell cd $(ROOT) && n=$$(git rev-list --count HEAD 2>/dev/null) && \
+	h=$$(git rev-parse --short HEAD) && \
+	d=$$(git diff --quiet HEAD 2>/dev/null || echo .dirty) && \
+	echo $(NTBNET_VERSION)+$$n.g$$h$$d || echo $(NTBNET_VERSION))
+endif
+
+# The DKMS source: what builds ntbnet.ko and the NTB core and nothing else
+# (no emulator, tests, tools or docs); dkms.conf builds with
+# INSTALLED_ONLY=y. make dkms-add and make deb both install this tree.
+DKMS_FILES := Makefile Kbuild userspace/dkms/pre-build \
+	$(filter-out %.mod.c,$(patsubst $(ROOT)/%,%,$(wildcard \
+		$(ROOT)/compat/*.h $(ROOT)/ntb_netdev/*.[ch] $(ROOT)/dma/*.[ch]))) \
+	ringbuf/ntbring.c ringbuf/ntbring.h ringbuf/ntbring_compat.h
+DKMS_STAGE := $(BUILD)/dkms/ntbnet-$(DKMS_VERSION)
 DKMS_SRC := $(DESTDIR)/usr/src/ntbnet-$(DKMS_VERSION)
-dkms-add:
+.PHONY: dkms-src deb dkms-deb
+dkms-src:
+	rm -rf $(BUILD)/dkms && install -d $(DKMS_STAGE)
+	cd $(ROOT) && tar -cf - $(DKMS_FILES) | tar -xf - -C $(DKMS_STAGE)
+	sed 's/@VERSION@/$(DKMS_VERSION)/' $(ROOT)/userspace/dkms/dkms.conf > $(DKMS_STAGE)/dkms.conf
+
+dkms-add: dkms-src
 	rm -rf $(DKMS_SRC) && install -d $(DKMS_SRC)
-	cd $(ROOT) && tar -cf - --exclude=./build --exclude=./.git \
-		--exclude='*.ko' --exclude='*.o' . | tar -xf - -C $(DKMS_SRC)
-	sed 's/@VERSION@/$(DKMS_VERSION)/' $(ROOT)/userspace/dkms/dkms.conf > $(DKMS_SRC)/dkms.conf
+	cp -a $(DKMS_STAGE)/. $(DKMS_SRC)/
 	[ -n "$(DESTDIR)" ] || dkms add ntbnet/$(DKMS_VERSION)
-	@echo "added ntbnet/$(DKMS_VERSION): dkms install ntbnet/$(DKMS_VERSION)"
+	@echo "added ntbnet/$(DKMS_VERSION): dkms install ntbnet/$(DKMS_VERSION) -k <kernel release>"
+
+# build/deb/ntbnet-dkms_<version>_all.deb: the DKMS source above packaged
+# with dh-dkms (userspace/dkms/debian/); apt install ./build/deb/ntbnet-dkms_*.deb
+# builds and installs ntbnet.ko and ntb.ko for the installed kernels.
+# Offline and unsigned. Needs debhelper, dh-dkms, dpkg-dev (install-deps).
+DEB_DIR := $(BUILD)/deb
+DEB_PKG := $(DEB_DIR)/ntbnet-dkms-$(DKMS_VERSION)
+DEB_DATE = $(shell git -C $(ROOT) log -1 --format=%cD 2>/dev/null || date -R)
+deb dkms-deb: dkms-src
+	@command -v dpkg-buildpackage >/dev/null && command -v dh_dkms >/dev/null || \
+		{ echo "make deb needs dpkg-dev, debhelper and dh-dkms: userspace/install-deps" >&2; exit 1; }
+	rm -rf $(DEB_DIR) && install -d $(DEB_PKG)
+	cp -a $(DKMS_STAGE)/. $(DEB_PKG)/
+	cp -a $(ROOT)/userspace/dkms/debian $(DEB_PKG)/
+	@# dh_dkms installs it as /usr/src/ntbnet-<version>/dkms.conf
+	mv $(DEB_PKG)/dkms.conf $(DEB_PKG)/debian/ntbnet-dkms.dkms
+	{ echo "ntbnet-dkms ($(DKMS_VERSION)) unstable; urgency=medium"; echo; \
+	  echo "  * ntbnet $(DKMS_VERSION), built by make deb."; echo; \
+	  echo " -- $$(sed -n 's/^Maintainer: //p' $(ROOT)/userspace/dkms/debian/control)  $(DEB_DATE)"; \
+	} > $(DEB_PKG)/debian/changelog
+	cd $(DEB_PKG) && dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/ntbnet-dkms_$(DKMS_VERSION)_all.deb
 
 clean-modules:
-	-$(MAKE) -C $(KDIR) M=$(ROOT) clean
+	-$(MAKE) -C $(KDIR) M=$(ROOT) INSTALLED_ONLY=$(INSTALLED_ONLY) clean
 	rm -rf $(BUILD)/modules $(UPSTREAM)
 
 clean:

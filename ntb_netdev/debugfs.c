@@ -33,6 +33,14 @@ static int ntbnet_state_show(struct seq_file *s, void *unused)
 	seq_printf(s, "inbound_window: %zu\n", priv->in_size);
 	seq_printf(s, "outbound_window: %llu\n", (u64)priv->out_size);
 	seq_printf(s, "copy: %s\n", ntbnet_dma_name(&priv->dma));
+	seq_printf(s, "handshake: %s\n", ntbnet_mbox_kind(priv));
+	if (priv->mbox.msg)
+		seq_printf(s, "messages: sent %llu received %llu refused %llu bad %llu dropped %llu queued %u\n",
+			   priv->mbox.sent, priv->mbox.received,
+			   priv->mbox.busy, priv->mbox.bad,
+			   priv->mbox.dropped, priv->mbox.count);
+	seq_printf(s, "translation: %s\n",
+		   priv->out_xlat ? "outbound" : "inbound");
 	seq_printf(s, "doorbells: data %#llx space %#llx hs %#llx\n",
 		   priv->db[NTBNET_DB_DATA], priv->db[NTBNET_DB_SPACE],
 		   priv->db[NTBNET_DB_HS]);

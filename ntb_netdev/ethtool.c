@@ -109,6 +109,7 @@ static const struct ntbnet_stat ntbnet_stats[] = {
 	NTBNET_LNK(hb_timeouts),
 	NTBNET_LNK(peer_resets),
 	NTBNET_LNK(resyncs),
+	NTBNET_LNK(hello_lost),
 	NTBNET_LNK(db_polled),
 };
 

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * link.c - handshake over scratchpads, carrier, peer life cycle.
+ * link.c - handshake, carrier, peer life cycle (docs/protocol.md, 9).
  *
- * Each side writes its announcement (struct ntbring_hs) into the PEER's
- * scratchpads and reads the peer's from its own, so every read is local.
- * An announcement is published like a seqlock: generation 0 first, then
- * the fields, then the new generation; a reader takes the generation
- * before and after the fields (ntbring_hs_decode() reports a torn read).
+ * Each side writes three words (ID, WIN, GEN) into the PEER's scratchpads
+ * and its hello (ring geometry, features, acknowledgment, heartbeat) into
+ * the header of the PEER's window once those words say the window is
+ * there; it reads the peer's words from its own scratchpads and the
+ * peer's hello from its own window, so every read is local. Words and
+ * hello are published like a seqlock: generation 0 first, then the
+ * fields, then the new generation; a reader takes the generation before
+ * and after the fields (a torn read is retried).
  *
  * States (enum ntbnet_state), all changed here by one work item:
  *   DOWN      -> NTB link up: new generation, announce   -> ANNOUNCED
@@ -41,8 +44,9 @@
 
 /* Poll period while the NTB link is down (link events wake us too). */
 #define NTBNET_DOWN_POLL_MS	1000
-/* Retry soon after a torn scratchpad read. */
+/* Retry soon after a torn read, or while the peer has a message to take. */
 #define NTBNET_TORN_RETRY_MS	5
+#define NTBNET_MSG_RETRY_MS	2
 /*
  * Gratuitous ARP / unsolicited NA rounds after carrier on, one per link
  * step (heartbeat period). While the peer was away our neighbours' entries
@@ -134,32 +138,123 @@ void ntbnet_link_exit(struct ntbnet_priv *priv)
 	ntbnet_window_exit(priv);
 }
 
-static void ntbnet_spad_put(struct ntbnet_priv *priv, int idx, u32 val)
+/* One word of ours into the peer (mailbox.c). */
+static void ntbnet_word_put(struct ntbnet_priv *priv, int idx, u32 val)
 {
-	ntb_peer_spad_write(priv->ntb, NTBNET_PIDX, idx, val);
+	ntbnet_mbox_put(priv, idx, val);
+}
+
+static u32 ntbnet_word_get(struct ntbnet_priv *priv, int idx)
+{
+	return ntbnet_mbox_get(priv, idx);
+}
+
+/* Our side of the handshake as it stands. */
+static void ntbnet_self_hs(struct ntbnet_priv *priv, struct ntbring_hs *hs)
+{
+	hs->version = NTBRING_VERSION_MAJOR << 16 | NTBRING_VERSION_MINOR;
+	hs->features = NTBRING_FEAT_KNOWN;
+	hs->rx = priv->rx_geom;
+	hs->win_size = priv->in_size;
+	hs->peer_gen = priv->acked;
+	hs->gen = priv->gen;
+}
+
+static void __iomem *ntbnet_hello_out(struct ntbnet_priv *priv, int word)
+{
+	return priv->out_win + NTBRING_OFF_HELLO + 4 * word;
+}
+
+/* Our hello into the peer's window, answering its generation @for_gen. */
+static void ntbnet_hello_put(struct ntbnet_priv *priv, u32 for_gen)
+{
+	u32 h[NTBRING_H_COUNT];
+	struct ntbring_hs hs;
+
+	ntbnet_self_hs(priv, &hs);
+	if (priv->acked != for_gen)
+		hs.peer_gen = 0;
+	ntbring_hello_encode(&hs, for_gen, h);
+	h[NTBRING_H_HB] = priv->hb_out;
+	ntbring_hello_write(priv->out_win + NTBRING_OFF_HELLO, h);
+	priv->hello_to = for_gen;
+	ntbnet_ring_db(priv, NTBNET_DB_HS);
+}
+
+/* One word of the hello the peer wrote into our window. */
+static u32 ntbnet_hello_in(struct ntbnet_priv *priv, int word)
+{
+	const __le32 *h = priv->in_buf + NTBRING_OFF_HELLO;
+
+	return le32_to_cpu(READ_ONCE(h[word]));
+}
+
+/*
+ * Outbound-translation NTBs (IDT): our outbound window points where the
+ * peer's words say its buffer is, for the peer generation that sent them;
+ * nothing goes through the window before that, nor after the peer left.
+ */
+static int ntbnet_out_xlat_set(struct ntbnet_priv *priv,
+			       const struct ntbring_hs *hs)
+{
+	u64 addr;
+	int err;
+
+	if (!priv->out_xlat || priv->out_xlat_gen == hs->gen)
+		return 0;
+	addr = (u64)ntbnet_word_get(priv, NTBRING_W_ADDR_HI) << 32 |
+	       ntbnet_word_get(priv, NTBRING_W_ADDR_LO);
+	err = ntb_peer_mw_set_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW, addr,
+				    min_t(resource_size_t, hs->win_size,
+					  priv->out_size));
+	if (err) {
+		priv->out_xlat_gen = 0;
+		if (__ratelimit(&priv->msg_rs))
+			netdev_err(priv->ndev,
+				   "cannot point the outbound window at the peer's buffer %#llx (%u bytes): %d\n",
+				   addr, hs->win_size, err);
+		return err;
+	}
+	priv->out_xlat_gen = hs->gen;
+	return 0;
+}
+
+static void ntbnet_out_xlat_clear(struct ntbnet_priv *priv)
+{
+	if (!priv->out_xlat || !priv->out_xlat_gen)
+		return;
+	ntb_peer_mw_clear_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW);
+	priv->out_xlat_gen = 0;
+	priv->hello_to = 0;
 }
 
 static void ntbnet_announce(struct ntbnet_priv *priv)
 {
-	struct ntbring_hs hs = {
-		.version = NTBRING_VERSION_MAJOR << 16 | NTBRING_VERSION_MINOR,
-		.features = NTBRING_FEAT_KNOWN,
-		.rx = priv->rx_geom,
-		.win_size = priv->in_size,
-		.peer_gen = 0,
-		.gen = priv->gen,
-	};
-	u32 spad[NTBRING_SPAD_COUNT];
+	u32 w[NTBRING_W_COUNT];
+	struct ntbring_hs hs;
 	int i;
 
-	/* Protocol step 2: no stale ring lines from an earlier pairing. */
+	/*
+	 * Protocol step 2: no stale ring lines or hello from an earlier
+	 * pairing, and a hello of ours is owed to whoever answers.
+	 */
 	memset(priv->in_buf, 0, NTBRING_OFF_RECS);
-	ntbring_hs_encode(&hs, spad);
+	priv->hello_to = 0;
+	ntbnet_self_hs(priv, &hs);
+	ntbring_words_encode(&hs, w);
+	/* words of an earlier announcement not sent yet are moot */
+	ntbnet_mbox_drop(priv);
 	/* Seqlock-style: invalidate, fields, then the new generation. */
-	ntbnet_spad_put(priv, NTBRING_SPAD_GEN, 0);
-	for (i = 0; i < NTBRING_SPAD_GEN; i++)
-		ntbnet_spad_put(priv, i, spad[i]);
-	ntbnet_spad_put(priv, NTBRING_SPAD_GEN, spad[NTBRING_SPAD_GEN]);
+	ntbnet_word_put(priv, NTBRING_W_GEN, 0);
+	for (i = 0; i < NTBRING_W_GEN; i++)
+		ntbnet_word_put(priv, i, w[i]);
+	if (priv->out_xlat) {
+		/* the peer translates its outbound window to our buffer */
+		ntbnet_word_put(priv, NTBRING_W_ADDR_LO, lower_32_bits(priv->in_dma));
+		ntbnet_word_put(priv, NTBRING_W_ADDR_HI, upper_32_bits(priv->in_dma));
+	}
+	ntbnet_word_put(priv, NTBRING_W_GEN, w[NTBRING_W_GEN]);
+	ntbnet_mbox_sync(priv);
 	ntbnet_ring_db(priv, NTBNET_DB_HS);
 	netdev_dbg(priv->ndev,
 		   "announced generation %08x: rx ring %u x %u B, max frame %u, window %zu B\n",
@@ -173,38 +268,56 @@ static void ntbnet_announce(struct ntbnet_priv *priv)
  */
 void ntbnet_link_depart(struct ntbnet_priv *priv)
 {
-	ntbnet_spad_put(priv, NTBRING_SPAD_GEN, 0);
-	ntbnet_ring_db(priv, NTBNET_DB_HS);
-}
-
-static enum ntbring_hs_err ntbnet_read_peer(struct ntbnet_priv *priv,
-					    struct ntbring_hs *hs,
-					    u32 raw[NTBRING_SPAD_COUNT])
-{
-	u32 gen, again;
 	int i;
 
-	gen = ntb_spad_read(priv->ntb, NTBRING_SPAD_GEN);
-	for (i = 0; i < NTBRING_SPAD_GEN; i++)
-		raw[i] = ntb_spad_read(priv->ntb, i);
-	raw[NTBRING_SPAD_GEN] = gen;
-	again = ntb_spad_read(priv->ntb, NTBRING_SPAD_GEN);
-	return ntbring_hs_decode(raw, again, hs);
+	ntbnet_mbox_drop(priv);
+	ntbnet_word_put(priv, NTBRING_W_GEN, 0);
+	/* message registers: a few tries for the peer to take it */
+	for (i = 0; i < 20 && ntbnet_mbox_sync(priv); i++)
+		usleep_range(1000, 2000);
+	ntbnet_ring_db(priv, NTBNET_DB_HS);
+	ntbnet_out_xlat_clear(priv);
 }
 
-/* Log why a peer announcement cannot be used, once per peer generation. */
-static void ntbnet_refuse(struct ntbnet_priv *priv, const u32 *raw,
+/* The peer's words, from our scratchpads. */
+static enum ntbring_hs_err ntbnet_read_words(struct ntbnet_priv *priv,
+					     struct ntbring_hs *hs,
+					     u32 w[NTBRING_W_COUNT])
+{
+	u32 again;
+	int i;
+
+	w[NTBRING_W_GEN] = ntbnet_word_get(priv, NTBRING_W_GEN);
+	for (i = 0; i < NTBRING_W_GEN; i++)
+		w[i] = ntbnet_word_get(priv, i);
+	again = ntbnet_word_get(priv, NTBRING_W_GEN);
+	return ntbring_words_decode(w, again, hs);
+}
+
+/* The peer's hello, from our window; @hs holds its decoded words. */
+static enum ntbring_hs_err ntbnet_read_hello(struct ntbnet_priv *priv,
+					     struct ntbring_hs *hs,
+					     u32 h[NTBRING_H_COUNT])
+{
+	u32 again = ntbring_hello_read(priv->in_buf + NTBRING_OFF_HELLO, h);
+
+	return ntbring_hello_decode(h, again, priv->gen, hs);
+}
+
+/* Log why a peer's words or hello cannot be used, once per peer generation. */
+static void ntbnet_refuse(struct ntbnet_priv *priv, const u32 *w,
+			  const u32 *h, const struct ntbring_hs *hs,
 			  enum ntbring_hs_err err)
 {
-	u32 v = raw[NTBRING_SPAD_VERSION];
+	u32 v = hs->version;
 
 	if (priv->state != NTBNET_REFUSED)
 		ntbnet_set_state(priv, NTBNET_REFUSED,
 				 err == NTBRING_HS_VERSION ? "version" :
 							     "geometry");
-	if (raw[NTBRING_SPAD_GEN] == priv->refused_gen)
+	if (w[NTBRING_W_GEN] == priv->refused_gen)
 		return;
-	priv->refused_gen = raw[NTBRING_SPAD_GEN];
+	priv->refused_gen = w[NTBRING_W_GEN];
 	ntbnet_inc(&priv->lstats.syncp, &priv->lstats.refused);
 	/* A peer cycling generations would log one per handshake doorbell. */
 	if (!__ratelimit(&priv->msg_rs))
@@ -214,11 +327,15 @@ static void ntbnet_refuse(struct ntbnet_priv *priv, const u32 *raw,
 			   "peer speaks protocol %u.%u, we speak %u.%u: link stays down\n",
 			   v >> 16, v & 0xffff, NTBRING_VERSION_MAJOR,
 			   NTBRING_VERSION_MINOR);
+	else if (!h)
+		netdev_err(priv->ndev,
+			   "peer window of %u bytes cannot hold the %u-byte header: link stays down\n",
+			   w[NTBRING_W_WIN], NTBRING_OFF_RECS);
 	else
 		netdev_err(priv->ndev,
 			   "peer ring geometry unusable (geom word %#x, max frame %u, peer window %u, our outbound window %pa): link stays down\n",
-			   raw[NTBRING_SPAD_GEOM], raw[NTBRING_SPAD_MAXLEN],
-			   raw[NTBRING_SPAD_WINSIZE], &priv->out_size);
+			   h[NTBRING_H_GEOM], h[NTBRING_H_MAXLEN],
+			   w[NTBRING_W_WIN], &priv->out_size);
 }
 
 /*
@@ -272,9 +389,11 @@ static void ntbnet_attach(struct ntbnet_priv *priv,
 
 	/* Ring lines reach the peer before it learns we attached. */
 	ioread32(priv->out_win + NTBRING_OFF_PROD);
-	ntbnet_spad_put(priv, NTBRING_SPAD_PEER_GEN, hs->gen);
+	priv->acked = hs->gen;
+	iowrite32(hs->gen, ntbnet_hello_out(priv, NTBRING_H_ACK_GEN));
+	ioread32(ntbnet_hello_out(priv, NTBRING_H_ACK_GEN));
 	ntbnet_ring_db(priv, NTBNET_DB_HS);
-	priv->hb_in = ntb_spad_read(priv->ntb, NTBNET_SPAD_HB);
+	priv->hb_in = ntbnet_hello_in(priv, NTBRING_H_HB);
 	priv->hb_time = jiffies;
 	ntbnet_set_state(priv, NTBNET_ATTACHED, "peer announced");
 	netdev_dbg(ndev,
@@ -319,6 +438,7 @@ void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why)
 	rtnl_lock();
 	netif_carrier_off(ndev);
 	netif_tx_disable(ndev);
+	priv->acked = 0;
 	ntbnet_tx_detach(priv);
 	running = netif_running(ndev);
 	if (running)
@@ -340,10 +460,11 @@ void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why)
 }
 
 /*
- * Announce from DOWN. The generation is kept across peer restarts and
- * link drops (docs/protocol.md, section 9) and moves on (@bump) when we
- * reset ourselves while the peer may still be attached to us, so that it
- * notices.
+ * Announce from DOWN, with a new generation: announcing zeroes our window
+ * header, the peer's hello to us with it, and a new generation is what
+ * tells the peer to write its hello again. (The generation is kept across
+ * peer restarts and departures, which do not come through here:
+ * docs/protocol.md, section 9.) @bump is for the log.
  */
 static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 {
@@ -378,12 +499,10 @@ static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 	priv->rx_geom = g;
 	bump |= priv->bump_gen;
 	priv->bump_gen = false;
-	if (bump || !priv->gen) {
-		priv->gen = priv->gen ? priv->gen + 1 : get_random_u32();
-		if (!priv->gen)
-			priv->gen = 1;
-		netdev_dbg(priv->ndev, "new generation %08x\n", priv->gen);
-	}
+	priv->gen = priv->gen ? priv->gen + 1 : get_random_u32();
+	if (!priv->gen)
+		priv->gen = 1;
+	netdev_dbg(priv->ndev, "new generation %08x\n", priv->gen);
 	priv->refused_gen = 0;
 	ntbnet_set_state(priv, NTBNET_ANNOUNCED, bump ? "new generation" :
 							 "announce");
@@ -399,6 +518,17 @@ static unsigned long ntbnet_self_reset(struct ntbnet_priv *priv,
 	return 0;
 }
 
+/*
+ * The peer's words stand but its hello in our window no longer answers
+ * them (overwritten, or written for another generation of ours): start
+ * afresh, and the new generation makes the peer write it again.
+ */
+static unsigned long ntbnet_hello_lost(struct ntbnet_priv *priv)
+{
+	ntbnet_inc(&priv->lstats.syncp, &priv->lstats.hello_lost);
+	return ntbnet_self_reset(priv, "peer hello lost");
+}
+
 /* The peer restarted or left: keep our announcement, wait for it. */
 static unsigned long ntbnet_peer_reset(struct ntbnet_priv *priv,
 				       const char *why)
@@ -409,7 +539,7 @@ static unsigned long ntbnet_peer_reset(struct ntbnet_priv *priv,
 	return 0;
 }
 
-/* Peer announcement checks beyond ntbring_hs_decode(). */
+/* Checks of the peer's ring beyond ntbring_hello_decode(). */
 static enum ntbring_hs_err ntbnet_check_peer(struct ntbnet_priv *priv,
 					     const struct ntbring_hs *hs)
 {
@@ -417,6 +547,39 @@ static enum ntbring_hs_err ntbnet_check_peer(struct ntbnet_priv *priv,
 	    hs->rx.max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD)
 		return NTBRING_HS_GEOM;
 	return NTBRING_HS_OK;
+}
+
+/*
+ * Read the peer's words and, once they are usable, answer them with our
+ * hello (when not yet done for this peer generation) and read the peer's
+ * hello. @herr tells the hello's state apart from the words'.
+ */
+static enum ntbring_hs_err ntbnet_read_peer(struct ntbnet_priv *priv,
+					    struct ntbring_hs *hs,
+					    u32 w[NTBRING_W_COUNT],
+					    u32 h[NTBRING_H_COUNT],
+					    bool *herr)
+{
+	enum ntbring_hs_err err;
+
+	*herr = false;
+	err = ntbnet_read_words(priv, hs, w);
+	if (err == NTBRING_HS_NOT_READY)
+		ntbnet_out_xlat_clear(priv);	/* the peer left */
+	if (err != NTBRING_HS_OK)
+		return err;
+	if (hs->gen != priv->hello_to) {
+		if (ntbnet_out_xlat_set(priv, hs))
+			return NTBRING_HS_NOT_READY;
+		ntbnet_hello_put(priv, hs->gen);
+	} else {
+		iowrite32(++priv->hb_out, ntbnet_hello_out(priv, NTBRING_H_HB));
+	}
+	*herr = true;
+	err = ntbnet_read_hello(priv, hs, h);
+	if (err == NTBRING_HS_OK)
+		err = ntbnet_check_peer(priv, hs);
+	return err;
 }
 
 /*
@@ -435,17 +598,21 @@ static bool ntbnet_rx_out_of_sync(struct ntbnet_priv *priv)
 static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 {
 	unsigned long period = msecs_to_jiffies(priv->heartbeat_ms);
-	u32 raw[NTBRING_SPAD_COUNT], hb;
+	u32 w[NTBRING_W_COUNT], h[NTBRING_H_COUNT], hb;
 	enum ntbring_hs_err err;
 	struct ntbring_hs hs;
+	bool in_hello;
 
 	if (!ntb_link_is_up(priv->ntb, NULL, NULL)) {
 		if (priv->state != NTBNET_DOWN) {
 			ntbnet_link_detach(priv, "NTB link down");
 			priv->bump_gen = true;
 		}
+		ntbnet_mbox_forget(priv);
+		ntbnet_out_xlat_clear(priv);
 		return msecs_to_jiffies(NTBNET_DOWN_POLL_MS);
 	}
+	ntbnet_mbox_sync(priv);
 	if (READ_ONCE(priv->reset)) {
 		WRITE_ONCE(priv->reset, false);
 		if (priv->state != NTBNET_DOWN)
@@ -456,16 +623,12 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 		if (priv->state == NTBNET_DOWN)
 			return period;
 	}
-	ntbnet_spad_put(priv, NTBNET_SPAD_HB, ++priv->hb_out);
-
-	err = ntbnet_read_peer(priv, &hs, raw);
+	err = ntbnet_read_peer(priv, &hs, w, h, &in_hello);
 	if (err == NTBRING_HS_TORN) {
 		netdev_dbg(priv->ndev,
-			   "peer announcement changed while read, retrying\n");
+			   "peer handshake changed while read, retrying\n");
 		return msecs_to_jiffies(NTBNET_TORN_RETRY_MS);
 	}
-	if (err == NTBRING_HS_OK)
-		err = ntbnet_check_peer(priv, &hs);
 
 	switch (priv->state) {
 	case NTBNET_ANNOUNCED:
@@ -473,22 +636,26 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 		if (err == NTBRING_HS_NOT_READY)
 			return period;
 		if (err != NTBRING_HS_OK) {
-			ntbnet_refuse(priv, raw, err);
+			ntbnet_refuse(priv, w, in_hello ? h : NULL, &hs, err);
 			return period;
 		}
 		ntbnet_attach(priv, &hs);
 		fallthrough;
 	case NTBNET_ATTACHED:
+		if (err != NTBRING_HS_OK && in_hello)
+			return ntbnet_hello_lost(priv);
 		if (err != NTBRING_HS_OK || hs.gen != priv->peer.gen)
 			return ntbnet_peer_reset(priv, "peer restarted");
 		if (hs.peer_gen == priv->gen)
 			ntbnet_carrier_up(priv);
 		return period;
 	case NTBNET_UP:
-		if (err == NTBRING_HS_NOT_READY)
+		if (err == NTBRING_HS_NOT_READY && !in_hello)
 			return ntbnet_peer_reset(priv, "peer left");
-		if (err != NTBRING_HS_OK || hs.gen != priv->peer.gen)
+		if (!in_hello || hs.gen != priv->peer.gen)
 			return ntbnet_peer_reset(priv, "peer restarted");
+		if (err != NTBRING_HS_OK)
+			return ntbnet_hello_lost(priv);
 		if (hs.peer_gen != priv->gen)
 			return ntbnet_self_reset(priv, "peer attached elsewhere");
 		if (ntbnet_rx_out_of_sync(priv)) {
@@ -505,7 +672,7 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 			ntbnet_inc(&priv->lstats.syncp, &priv->lstats.db_polled);
 		if (ntbnet_tx_watchdog(priv))
 			return ntbnet_self_reset(priv, "transmit stalled");
-		hb = ntb_spad_read(priv->ntb, NTBNET_SPAD_HB);
+		hb = h[NTBRING_H_HB];
 		if (hb != priv->hb_in) {
 			priv->hb_in = hb;
 			priv->hb_time = jiffies;
@@ -533,6 +700,9 @@ static void ntbnet_link_work(struct work_struct *work)
 	if (READ_ONCE(priv->removing))
 		return;
 	delay = ntbnet_link_step(priv);
+	/* message registers: words of ours still queued, come back soon */
+	if (ntbnet_mbox_sync(priv) && ntb_link_is_up(priv->ntb, NULL, NULL))
+		delay = min(delay, msecs_to_jiffies(NTBNET_MSG_RETRY_MS));
 	/* Keeps a kick that arrived during the step (already queued). */
 	if (!READ_ONCE(priv->removing))
 		queue_delayed_work(system_wq, &priv->link_work, delay);

@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 
 #include "ntbnet.h"
+#include "ntbnet_db.h"
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
@@ -123,6 +124,7 @@ static const struct net_device_ops ntbnet_netdev_ops = {
 static const struct ntb_ctx_ops ntbnet_ctx_ops = {
 	.link_event	= ntbnet_link_event,
 	.db_event	= ntbnet_db_event,
+	.msg_event	= ntbnet_mbox_event,
 };
 
 /*
@@ -153,19 +155,11 @@ static void ntbnet_set_mac(struct ntbnet_priv *priv)
 
 static void ntbnet_setup_db(struct ntbnet_priv *priv)
 {
-	u64 valid = ntb_db_valid_mask(priv->ntb);
-	u64 bit = 0;
 	int i;
 
-	/* Fold all three onto the lowest bit when there are fewer than 3. */
-	for (i = 0; i < NTBNET_DB_COUNT; i++) {
-		if (hweight64(valid) >= NTBNET_DB_COUNT)
-			bit = BIT_ULL(__ffs64(valid & ~priv->db_mask));
-		else
-			bit = BIT_ULL(__ffs64(valid));
-		priv->db[i] = bit;
-		priv->db_mask |= bit;
-	}
+	ntbnet_db_pick(priv->ntb, NTBNET_DB_COUNT, priv->db);
+	for (i = 0; i < NTBNET_DB_COUNT; i++)
+		priv->db_mask |= priv->db[i];
 }
 
 static int ntbnet_check_hw(struct ntb_dev *ntb)
@@ -175,9 +169,13 @@ static int ntbnet_check_hw(struct ntb_dev *ntb)
 		dev_err(&ntb->dev, "needs a peer and a memory window\n");
 		return -ENODEV;
 	}
-	if (ntb_spad_count(ntb) < NTBNET_SPAD_MIN) {
-		dev_err(&ntb->dev, "needs %u scratchpads, the device has %d\n",
-			NTBNET_SPAD_MIN, ntb_spad_count(ntb));
+	/*
+	 * ntb_mw_set_trans() and ntb_peer_mw_set_trans() return 0 when the
+	 * device lacks the operation: look at the operations themselves.
+	 */
+	if (!ntb->ops->mw_set_trans && !ntb->ops->peer_mw_set_trans) {
+		dev_err(&ntb->dev,
+			"needs window translation, inbound (ntb_mw_set_trans) or outbound (ntb_peer_mw_set_trans); the device offers neither\n");
 		return -ENODEV;
 	}
 	if (!ntb_db_valid_mask(ntb)) {
@@ -238,6 +236,10 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	priv->tx_entries = ntbnet_tx_entries;
 	u64_stats_init(&priv->lstats.syncp);
 	ntbnet_setup_db(priv);
+	priv->out_xlat = !ntb->ops->mw_set_trans;
+	err = ntbnet_mbox_init(priv);
+	if (err)
+		goto err_free_netdev;
 
 	err = ntbnet_link_init(priv);
 	if (err)
@@ -265,9 +267,11 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	if (err)
 		goto err_clear_ctx;
 	ntbnet_link_kick(priv);
-	netdev_info(ndev, "created on %s port %d, MAC %pM, max MTU %u\n",
+	netdev_info(ndev,
+		    "created on %s port %d, MAC %pM, max MTU %u, handshake over %s, %s window translation\n",
 		    pci_name(ntb->pdev), ntb_port_number(ntb), ndev->dev_addr,
-		    ndev->max_mtu);
+		    ndev->max_mtu, ntbnet_mbox_kind(priv),
+		    priv->out_xlat ? "outbound" : "inbound");
 	return 0;
 
 err_clear_ctx:
@@ -277,6 +281,7 @@ err_clear_ctx:
 	ntb_clear_ctx(ntb);
 	cancel_delayed_work_sync(&priv->link_work);
 	ntbnet_link_detach(priv, "probe failed");
+	ntbnet_mbox_exit(priv);
 err_unregister:
 	ntbnet_debugfs_exit(priv);
 	unregister_netdev(ndev);
@@ -304,6 +309,7 @@ static void ntbnet_remove(struct ntb_client *client, struct ntb_dev *ntb)
 
 	ntbnet_link_detach(priv, "driver unloading");
 	ntbnet_link_depart(priv);
+	ntbnet_mbox_exit(priv);
 	ntb_link_disable(ntb);
 
 	ntbnet_debugfs_exit(priv);

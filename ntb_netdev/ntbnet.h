@@ -55,13 +55,9 @@ static_assert(sizeof(struct ntbnet_meta) == NTBNET_META_LEN);
 enum ntbnet_db {
 	NTBNET_DB_DATA,		/* frames published, receiver was armed */
 	NTBNET_DB_SPACE,	/* records freed, sender was waiting */
-	NTBNET_DB_HS,		/* handshake scratchpads changed */
+	NTBNET_DB_HS,		/* handshake words or hello changed */
 	NTBNET_DB_COUNT,
 };
-
-/* Scratchpad the peer increments every heartbeat period. */
-#define NTBNET_SPAD_HB		NTBRING_SPAD_COUNT
-#define NTBNET_SPAD_MIN		(NTBNET_SPAD_HB + 1)
 
 /* Largest Ethernet payload and the ring payload that carries it. */
 #define NTBNET_MTU_MIN		ETH_MIN_MTU
@@ -237,6 +233,44 @@ enum ntbnet_event {
 	NTBNET_EV_ARMED,
 };
 
+/* Words the mailbox carries (protocol words and the address words). */
+#define NTBNET_MBOX_WORDS	NTBRING_W_MAX
+
+/**
+ * struct ntbnet_mbox - the handshake's words in transit (mailbox.c).
+ * @msg:      message registers, not scratchpads.
+ * @in_bits:  status bits of our inbound registers 0 and 1; @in1 of 1.
+ * @out0:     status bit: our last message to register 0 was refused;
+ *            @out1 the same for register 1.
+ * @in:       the peer's words as last received.
+ * @q:        our words not yet taken by the peer, oldest at @head.
+ * @count:    entries in @q.
+ * @val_sent: the value of the oldest entry is in the peer's register 0.
+ * @sent, @received, @busy, @bad, @dropped: counters (debugfs): pairs
+ *            sent and received, sends refused (peer had not read the last
+ *            one), pairs with a bad tag, entries dropped from a full queue.
+ */
+struct ntbnet_mbox {
+	bool msg;
+	u64 in_bits;
+	u64 in1;
+	u64 out0;
+	u64 out1;
+	u32 in[NTBNET_MBOX_WORDS];
+	struct {
+		u32 idx;
+		u32 val;
+	} q[16];
+	unsigned int head;
+	unsigned int count;
+	bool val_sent;
+	u64 sent;
+	u64 received;
+	u64 busy;
+	u64 bad;
+	u64 dropped;
+};
+
 struct ntbnet_link_stats {
 	struct u64_stats_sync syncp;
 	u64 link_up;
@@ -245,6 +279,7 @@ struct ntbnet_link_stats {
 	u64 hb_timeouts;
 	u64 peer_resets;
 	u64 resyncs;
+	u64 hello_lost;
 	u64 db_polled;
 };
 
@@ -285,6 +320,13 @@ static inline void ntbnet_inc(struct u64_stats_sync *syncp, u64 *ctr)
  * @bump_gen:     the next announcement takes a new generation.
  * @removing:     remove() started: @link_work does nothing.
  * @refused_gen:  peer generation we logged a refusal for.
+ * @mbox:         the handshake's words in transit.
+ * @out_xlat:     the NTB translates on the outbound side only: we program
+ *                our outbound window with the address the peer sends.
+ * @out_xlat_gen: peer generation whose address our outbound window holds.
+ * @hello_to:     peer generation our hello in its window answers, 0 if
+ *                none written since we announced.
+ * @acked:        peer generation we attached to (the hello's ack_gen).
  * @hb_out:       heartbeat value we last wrote to the peer.
  * @hb_in:        peer heartbeat value last seen; @hb_time when it changed.
  * @up_since:     jiffies of the last carrier on.
@@ -332,6 +374,11 @@ struct ntbnet_priv {
 	bool bump_gen;
 	bool removing;
 	u32 refused_gen;
+	struct ntbnet_mbox mbox;
+	bool out_xlat;
+	u32 out_xlat_gen;
+	u32 hello_to;
+	u32 acked;
 	u32 hb_out;
 	u32 hb_in;
 	unsigned long hb_time;
@@ -369,6 +416,16 @@ int ntbnet_link_init(struct ntbnet_priv *priv);
 void ntbnet_link_exit(struct ntbnet_priv *priv);
 void ntbnet_link_kick(struct ntbnet_priv *priv);
 void ntbnet_link_event(void *ctx);
+/* mailbox.c */
+int ntbnet_mbox_init(struct ntbnet_priv *priv);
+void ntbnet_mbox_exit(struct ntbnet_priv *priv);
+const char *ntbnet_mbox_kind(struct ntbnet_priv *priv);
+void ntbnet_mbox_put(struct ntbnet_priv *priv, int idx, u32 val);
+void ntbnet_mbox_drop(struct ntbnet_priv *priv);
+u32 ntbnet_mbox_get(struct ntbnet_priv *priv, int idx);
+void ntbnet_mbox_forget(struct ntbnet_priv *priv);
+bool ntbnet_mbox_sync(struct ntbnet_priv *priv);
+void ntbnet_mbox_event(void *ctx);
 void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why);
 void ntbnet_link_depart(struct ntbnet_priv *priv);
 const char *ntbnet_state_name(enum ntbnet_state state);

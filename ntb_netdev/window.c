@@ -43,7 +43,8 @@ static void ntbnet_inbuf_free(struct ntbnet_priv *priv)
 {
 	if (!priv->in_buf)
 		return;
-	ntb_mw_clear_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW);
+	if (!priv->out_xlat)
+		ntb_mw_clear_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW);
 	dma_free_coherent(&priv->ntb->pdev->dev, priv->in_size, priv->in_buf,
 			  priv->in_dma);
 	priv->in_buf = NULL;
@@ -72,7 +73,9 @@ int ntbnet_inbuf_setup(struct ntbnet_priv *priv, const struct ntbring_geom *g)
 	if (!priv->in_buf)
 		return -ENOMEM;
 	priv->in_size = size;
-	err = ntb_mw_set_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW,
+	/* outbound-translation NTBs: the peer points its window at us */
+	err = priv->out_xlat ? 0 :
+	      ntb_mw_set_trans(priv->ntb, NTBNET_PIDX, NTBNET_MW,
 			       priv->in_dma, size);
 	if (err) {
 		dma_free_coherent(&priv->ntb->pdev->dev, size, priv->in_buf,

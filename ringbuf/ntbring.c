@@ -662,59 +662,158 @@ const char *ntbring_bad_name(enum ntbring_bad reason)
 /* ---- handshake ---- */
 
 /**
- * ntbring_hs_encode() - lay out an announcement as scratchpad values.
- * @hs: our announcement.
- * @spad: NTBRING_SPAD_COUNT values, written to the peer's scratchpads
- *        with NTBRING_SPAD_GEN last ("Handshake").
+ * ntbring_words_encode() - our mailbox words.
+ * @hs: our side (version, win_size, gen).
+ * @w: NTBRING_W_COUNT values, written with NTBRING_W_GEN last.
  */
-void ntbring_hs_encode(const struct ntbring_hs *hs,
-		       u32 spad[NTBRING_SPAD_COUNT])
+void ntbring_words_encode(const struct ntbring_hs *hs,
+			  u32 w[NTBRING_W_COUNT])
 {
-	spad[NTBRING_SPAD_MAGIC] = NTBRING_MAGIC;
-	spad[NTBRING_SPAD_VERSION] = hs->version;
-	spad[NTBRING_SPAD_FEATURES] = hs->features;
-	spad[NTBRING_SPAD_GEOM] = ntbring_log2(hs->rx.rec_size) |
-				  ntbring_log2(hs->rx.rec_count) << 8;
-	spad[NTBRING_SPAD_MAXLEN] = hs->rx.max_len;
-	spad[NTBRING_SPAD_WINSIZE] = hs->win_size;
-	spad[NTBRING_SPAD_PEER_GEN] = hs->peer_gen;
-	spad[NTBRING_SPAD_GEN] = hs->gen;
+	w[NTBRING_W_ID] = NTBRING_ID_MAGIC << 16 |
+			  (hs->version >> 16 & 0xff) << 8 |
+			  (hs->version & 0xff);
+	w[NTBRING_W_WIN] = hs->win_size;
+	w[NTBRING_W_GEN] = hs->gen;
 }
 
 /**
- * ntbring_hs_decode() - validate the peer's scratchpads.
- * @first: all scratchpads, read in index order.
- * @gen_again: NTBRING_SPAD_GEN read again after the others.
- * @hs: filled in on success.
+ * ntbring_words_decode() - validate the peer's mailbox words.
+ * @w: the words, read with NTBRING_W_GEN first.
+ * @gen_again: NTBRING_W_GEN read again after the others.
+ * @hs: version, win_size and gen filled in (version also on
+ *      NTBRING_HS_VERSION, for the refusal message).
  *
- * Return: NTBRING_HS_OK, or why the announcement is not usable.
+ * Return: NTBRING_HS_OK, or why the words are not usable yet or at all.
  */
-enum ntbring_hs_err ntbring_hs_decode(const u32 first[NTBRING_SPAD_COUNT],
-				      u32 gen_again, struct ntbring_hs *hs)
+enum ntbring_hs_err ntbring_words_decode(const u32 w[NTBRING_W_COUNT],
+					 u32 gen_again, struct ntbring_hs *hs)
 {
-	u32 geom = first[NTBRING_SPAD_GEOM];
-	u32 rs = geom & 0xff, rc = (geom >> 8) & 0xff;
+	u32 id = w[NTBRING_W_ID];
 
-	if (!first[NTBRING_SPAD_GEN] || first[NTBRING_SPAD_MAGIC] != NTBRING_MAGIC)
+	if (!w[NTBRING_W_GEN])
 		return NTBRING_HS_NOT_READY;
-	if (first[NTBRING_SPAD_GEN] != gen_again)
+	if (w[NTBRING_W_GEN] != gen_again)
 		return NTBRING_HS_TORN;
-	if (first[NTBRING_SPAD_VERSION] >> 16 != NTBRING_VERSION_MAJOR)
+	if (id == NTBRING_MAGIC_V1) {
+		/* a 1.x peer: its second scratchpad holds its version */
+		hs->version = w[NTBRING_W_WIN];
 		return NTBRING_HS_VERSION;
-	if (geom >> 16 || rs > 16 || rc > 16)
-		return NTBRING_HS_GEOM;
-	hs->version = first[NTBRING_SPAD_VERSION];
-	hs->features = first[NTBRING_SPAD_FEATURES];
-	hs->rx.rec_size = 1u << rs;
-	hs->rx.rec_count = 1u << rc;
-	hs->rx.max_len = first[NTBRING_SPAD_MAXLEN];
-	hs->win_size = first[NTBRING_SPAD_WINSIZE];
-	hs->peer_gen = first[NTBRING_SPAD_PEER_GEN];
-	hs->gen = first[NTBRING_SPAD_GEN];
-	if (ntbring_geom_check(&hs->rx) ||
-	    ntbring_area_size(&hs->rx) > hs->win_size)
+	}
+	if (id >> 16 != NTBRING_ID_MAGIC)
+		return NTBRING_HS_NOT_READY;
+	hs->version = (id >> 8 & 0xff) << 16 | (id & 0xff);
+	if (hs->version >> 16 != NTBRING_VERSION_MAJOR)
+		return NTBRING_HS_VERSION;
+	hs->win_size = w[NTBRING_W_WIN];
+	hs->gen = w[NTBRING_W_GEN];
+	/* the peer's window must hold at least the header we write */
+	if (hs->win_size < NTBRING_OFF_RECS)
 		return NTBRING_HS_GEOM;
 	return NTBRING_HS_OK;
+}
+
+/**
+ * ntbring_hello_encode() - our hello for the peer's window.
+ * @hs: our side (features, rx, peer_gen, gen).
+ * @for_gen: the peer generation it answers.
+ * @h: NTBRING_H_COUNT values; the writer stores NTBRING_H_GEN as 0 first
+ *     and last with this value, and NTBRING_H_HB on its own.
+ */
+void ntbring_hello_encode(const struct ntbring_hs *hs, u32 for_gen,
+			  u32 h[NTBRING_H_COUNT])
+{
+	h[NTBRING_H_MAGIC] = NTBRING_HELLO_MAGIC;
+	h[NTBRING_H_GEN] = hs->gen;
+	h[NTBRING_H_FOR_GEN] = for_gen;
+	h[NTBRING_H_FEATURES] = hs->features;
+	h[NTBRING_H_GEOM] = ntbring_log2(hs->rx.rec_size) |
+			    ntbring_log2(hs->rx.rec_count) << 8;
+	h[NTBRING_H_MAXLEN] = hs->rx.max_len;
+	h[NTBRING_H_ACK_GEN] = hs->peer_gen;
+	h[NTBRING_H_HB] = 0;
+}
+
+/**
+ * ntbring_hello_decode() - validate the hello the peer wrote into our window.
+ * @h: its words, read with NTBRING_H_GEN first.
+ * @gen_again: NTBRING_H_GEN read again after the others.
+ * @my_gen: our generation: a hello written for another one is stale.
+ * @hs: the peer's words, already decoded (gen and win_size); features,
+ *      rx and peer_gen are filled in on success.
+ *
+ * Return: NTBRING_HS_OK, or why the hello is not usable.
+ */
+enum ntbring_hs_err ntbring_hello_decode(const u32 h[NTBRING_H_COUNT],
+					 u32 gen_again, u32 my_gen,
+					 struct ntbring_hs *hs)
+{
+	u32 geom = h[NTBRING_H_GEOM];
+	u32 rs = geom & 0xff, rc = (geom >> 8) & 0xff;
+	struct ntbring_geom g;
+
+	if (h[NTBRING_H_MAGIC] != NTBRING_HELLO_MAGIC ||
+	    h[NTBRING_H_GEN] != hs->gen || h[NTBRING_H_FOR_GEN] != my_gen)
+		return NTBRING_HS_NOT_READY;
+	if (h[NTBRING_H_GEN] != gen_again)
+		return NTBRING_HS_TORN;
+	if (geom >> 16 || rs > 16 || rc > 16)
+		return NTBRING_HS_GEOM;
+	g.rec_size = 1u << rs;
+	g.rec_count = 1u << rc;
+	g.max_len = h[NTBRING_H_MAXLEN];
+	if (ntbring_geom_check(&g) || ntbring_area_size(&g) > hs->win_size)
+		return NTBRING_HS_GEOM;
+	hs->features = h[NTBRING_H_FEATURES];
+	hs->rx = g;
+	hs->peer_gen = h[NTBRING_H_ACK_GEN];
+	return NTBRING_HS_OK;
+}
+
+/**
+ * ntbring_hello_write() - write a hello into the peer's window.
+ * @hello: the hello slot of the peer's window (NTBRING_OFF_HELLO).
+ * @h: its words (ntbring_hello_encode(), hb set by the caller).
+ *
+ * Generation 0, the other words, then the generation, each step fenced
+ * (the window is write-combined), and a read that makes them land.
+ */
+void ntbring_hello_write(struct ntbring_hello __iomem *hello,
+			 const u32 h[NTBRING_H_COUNT])
+{
+	__le32 __iomem *w = (__le32 __iomem *)hello;
+	int i;
+
+	ntbr_write32(0, &w[NTBRING_H_GEN]);
+	ntbr_wmb();	/* the invalidation before the fields */
+	for (i = 0; i < NTBRING_H_COUNT; i++)
+		if (i != NTBRING_H_GEN)
+			ntbr_write32(h[i], &w[i]);
+	ntbr_wmb();	/* the fields before the generation that validates them */
+	ntbr_write32(h[NTBRING_H_GEN], &w[NTBRING_H_GEN]);
+	ntbr_flush32(&w[NTBRING_H_GEN]);
+}
+
+/**
+ * ntbring_hello_read() - copy the hello the peer wrote into our window.
+ * @hello: the hello slot of our window.
+ * @h: its words, the generation read first.
+ *
+ * Return: the generation read again after the other words, for
+ * ntbring_hello_decode().
+ */
+u32 ntbring_hello_read(const struct ntbring_hello *hello,
+		       u32 h[NTBRING_H_COUNT])
+{
+	const __le32 *w = (const __le32 *)hello;
+	int i;
+
+	h[NTBRING_H_GEN] = ntbr_read32(&w[NTBRING_H_GEN]);
+	ntbr_rmb();	/* the fields after the generation they belong to */
+	for (i = 0; i < NTBRING_H_COUNT; i++)
+		if (i != NTBRING_H_GEN)
+			h[i] = ntbr_read32(&w[i]);
+	ntbr_rmb();	/* the fields before the generation read again */
+	return ntbr_read32(&w[NTBRING_H_GEN]);
 }
 
 /**

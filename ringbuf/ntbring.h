@@ -10,7 +10,9 @@
  *
  *   offset 0x000  struct ntbring_prod_line  ring peer->me, producer words
  *   offset 0x080  struct ntbring_cons_line  ring me->peer, consumer words
- *   offset 0x100  record array              ring peer->me
+ *   offset 0x100  struct ntbring_hello      the peer's handshake and heartbeat
+ *   offset 0x180  reserved (zero)
+ *   offset 0x200  record array              ring peer->me
  *
  * so every word is written by exactly one side, through its outbound
  * window, and read only by the side whose memory holds it.
@@ -23,7 +25,9 @@
  *   consumer   ntbring_rx_init(), ntbring_rx_peek(), ntbring_rx_copy(),
  *              ntbring_rx_next(), ntbring_rx_release(), ntbring_rx_arm(),
  *              ntbring_rx_resync()
- *   handshake  ntbring_hs_encode(), ntbring_hs_decode()
+ *   handshake  ntbring_words_encode(), ntbring_words_decode(),
+ *              ntbring_hello_encode(), ntbring_hello_decode(),
+ *              ntbring_hello_write(), ntbring_hello_read()
  *
  * How a driver uses it (each struct is used by one context at a time; the
  * driver serialises, e.g. tx under the queue lock, rx in NAPI, and keeps
@@ -128,9 +132,36 @@ struct ntbring_rec_hdr {
 #define NTBRING_HDR_SIZE	8u
 
 /**
+ * struct ntbring_hello - the peer's handshake, in our window (section 9).
+ * @magic:    NTBRING_HELLO_MAGIC.
+ * @gen:      the writer's generation; 0 while the hello is rewritten.
+ * @for_gen:  the reader's generation this hello answers.
+ * @features: NTBRING_FEAT_* the writer offers.
+ * @geom:     bits 7..0 log2(rec_size), 15..8 log2(rec_count) of the ring
+ *            the writer receives on; bits 31..16 zero.
+ * @max_len:  max_len of that ring.
+ * @ack_gen:  the reader generation the writer has attached to, 0 if none.
+ * @hb:       heartbeat, incremented by the writer every period.
+ * @rsvd:     zero.
+ */
+struct ntbring_hello {
+	__le32 magic;
+	__le32 gen;
+	__le32 for_gen;
+	__le32 features;
+	__le32 geom;
+	__le32 max_len;
+	__le32 ack_gen;
+	__le32 hb;
+	__le32 rsvd[24];
+};
+
+/**
  * struct ntbring_win_hdr - the start of each node's inbound window.
- * @prod: producer line of the ring the peer sends us.
- * @cons: consumer line of the ring we send the peer.
+ * @prod:  producer line of the ring the peer sends us.
+ * @cons:  consumer line of the ring we send the peer.
+ * @hello: the peer's handshake and heartbeat.
+ * @rsvd:  zero.
  *
  * The record array of the ring the peer sends us follows at
  * NTBRING_OFF_RECS.
@@ -138,12 +169,15 @@ struct ntbring_rec_hdr {
 struct ntbring_win_hdr {
 	struct ntbring_prod_line prod;
 	struct ntbring_cons_line cons;
+	struct ntbring_hello hello;
+	__le32 rsvd[32];
 };
 
 /* Window layout offsets. */
 #define NTBRING_OFF_PROD	0x000u
 #define NTBRING_OFF_CONS	0x080u
-#define NTBRING_OFF_RECS	0x100u
+#define NTBRING_OFF_HELLO	0x100u
+#define NTBRING_OFF_RECS	0x200u
 
 static_assert(sizeof(struct ntbring_prod_line) == NTBRING_LINE_SLOT,
 	      "producer line fills one slot");
@@ -166,8 +200,12 @@ static_assert(offsetof(struct ntbring_win_hdr, prod) == NTBRING_OFF_PROD,
 	      "producer line first");
 static_assert(offsetof(struct ntbring_win_hdr, cons) == NTBRING_OFF_CONS,
 	      "consumer line second");
+static_assert(offsetof(struct ntbring_win_hdr, hello) == NTBRING_OFF_HELLO,
+	      "hello third");
+static_assert(sizeof(struct ntbring_hello) == NTBRING_LINE_SLOT,
+	      "hello fills one slot");
 static_assert(sizeof(struct ntbring_win_hdr) == NTBRING_OFF_RECS,
-	      "records follow the two lines");
+	      "records follow the header");
 
 /**
  * struct ntbring_geom - negotiated shape of one ring.
@@ -356,35 +394,65 @@ bool ntbring_rx_arm(struct ntbring_rx *rx);
 u32 ntbring_rx_resync(struct ntbring_rx *rx);
 const char *ntbring_bad_name(enum ntbring_bad reason);
 
-/* ---- handshake (scratchpads) ---- */
+/* ---- handshake (docs/protocol.md, section 9) ---- */
 
-#define NTBRING_MAGIC		0x4e54424eu	/* "NTBN" */
-#define NTBRING_VERSION_MAJOR	1u
+/* 1.x wrote this into the first scratchpad and its version into the second. */
+#define NTBRING_MAGIC_V1	0x4e54424eu	/* "NTBN" */
+#define NTBRING_ID_MAGIC	0x4e42u		/* "NB", top half of the ID word */
+#define NTBRING_HELLO_MAGIC	0x4e42484cu	/* "NBHL" */
+#define NTBRING_VERSION_MAJOR	2u
 #define NTBRING_VERSION_MINOR	0u
 /* Features understood by this library; the link uses the AND of both. */
 #define NTBRING_FEAT_CONTIG	0x00000001u	/* sender pads, never wraps */
 #define NTBRING_FEAT_KNOWN	0x00000001u
 
-/* Scratchpad indices (docs/protocol.md, "Handshake"). */
-enum ntbring_spad {
-	NTBRING_SPAD_MAGIC,
-	NTBRING_SPAD_VERSION,
-	NTBRING_SPAD_FEATURES,
-	NTBRING_SPAD_GEOM,
-	NTBRING_SPAD_MAXLEN,
-	NTBRING_SPAD_WINSIZE,
-	NTBRING_SPAD_PEER_GEN,
-	NTBRING_SPAD_GEN,
-	NTBRING_SPAD_COUNT,
+/*
+ * Words of the mailbox: scratchpads 0..2 (written into the peer's, read
+ * from our own), or, on NTBs without scratchpads, message registers.
+ */
+enum ntbring_word {
+	NTBRING_W_ID,		/* ID_MAGIC << 16 | major << 8 | minor */
+	NTBRING_W_WIN,		/* bytes of the writer's inbound window */
+	NTBRING_W_GEN,		/* writer's generation, 0 = none; written last */
+	NTBRING_W_COUNT,	/* the words every NTB carries */
+	/*
+	 * NTBs that translate on the outbound side only: the DMA address of
+	 * the writer's inbound buffer, which the reader programs into its
+	 * outbound window; written before GEN.
+	 */
+	NTBRING_W_ADDR_LO = NTBRING_W_COUNT,
+	NTBRING_W_ADDR_HI,
+	NTBRING_W_MAX,
 };
 
+/* Index of each word of struct ntbring_hello, as u32s. */
+enum ntbring_hello_word {
+	NTBRING_H_MAGIC,
+	NTBRING_H_GEN,
+	NTBRING_H_FOR_GEN,
+	NTBRING_H_FEATURES,
+	NTBRING_H_GEOM,
+	NTBRING_H_MAXLEN,
+	NTBRING_H_ACK_GEN,
+	NTBRING_H_HB,
+	NTBRING_H_COUNT,
+};
+
+static_assert(offsetof(struct ntbring_hello, gen) == 4 * NTBRING_H_GEN,
+	      "hello gen");
+static_assert(offsetof(struct ntbring_hello, ack_gen) ==
+	      4 * NTBRING_H_ACK_GEN, "hello ack_gen");
+static_assert(offsetof(struct ntbring_hello, hb) == 4 * NTBRING_H_HB,
+	      "hello hb");
+
 /**
- * struct ntbring_hs - one side's handshake announcement.
+ * struct ntbring_hs - one side's handshake: its words and its hello.
  * @version:  (major << 16) | minor.
  * @features: NTBRING_FEAT_* offered.
  * @rx:       geometry of the ring this side receives on (in its window).
  * @win_size: bytes of this side's inbound window the peer may write.
- * @peer_gen: the peer generation this side has attached to, 0 if none.
+ * @peer_gen: the peer generation this side has attached to, 0 if none
+ *            (the hello's ack_gen).
  * @gen:      this side's generation, never 0.
  */
 struct ntbring_hs {
@@ -397,11 +465,12 @@ struct ntbring_hs {
 };
 
 /**
- * enum ntbring_hs_err - why a peer's scratchpads were not accepted.
- * @NTBRING_HS_OK:       valid announcement.
- * @NTBRING_HS_NOT_READY: generation 0 or magic missing: peer not up yet.
+ * enum ntbring_hs_err - why a peer's words or hello were not accepted.
+ * @NTBRING_HS_OK:       valid.
+ * @NTBRING_HS_NOT_READY: generation 0, magic missing, or (hello) not yet
+ *                       written for this pair of generations: wait.
  * @NTBRING_HS_VERSION:  incompatible major version; refuse the link.
- * @NTBRING_HS_GEOM:     geometry outside the bounds or the window.
+ * @NTBRING_HS_GEOM:     window or geometry outside the bounds.
  * @NTBRING_HS_TORN:     generation changed while reading; read again.
  */
 enum ntbring_hs_err {
@@ -412,10 +481,19 @@ enum ntbring_hs_err {
 	NTBRING_HS_TORN,
 };
 
-void ntbring_hs_encode(const struct ntbring_hs *hs,
-		       u32 spad[NTBRING_SPAD_COUNT]);
-enum ntbring_hs_err ntbring_hs_decode(const u32 first[NTBRING_SPAD_COUNT],
-				      u32 gen_again, struct ntbring_hs *hs);
+void ntbring_words_encode(const struct ntbring_hs *hs,
+			  u32 w[NTBRING_W_COUNT]);
+enum ntbring_hs_err ntbring_words_decode(const u32 w[NTBRING_W_COUNT],
+					 u32 gen_again, struct ntbring_hs *hs);
+void ntbring_hello_encode(const struct ntbring_hs *hs, u32 for_gen,
+			  u32 h[NTBRING_H_COUNT]);
+enum ntbring_hs_err ntbring_hello_decode(const u32 h[NTBRING_H_COUNT],
+					 u32 gen_again, u32 my_gen,
+					 struct ntbring_hs *hs);
+void ntbring_hello_write(struct ntbring_hello __iomem *hello,
+			 const u32 h[NTBRING_H_COUNT]);
+u32 ntbring_hello_read(const struct ntbring_hello *hello,
+		       u32 h[NTBRING_H_COUNT]);
 u32 ntbring_start_index(u32 tx_gen, u32 rx_gen);
 
 #endif /* NTBRING_H */

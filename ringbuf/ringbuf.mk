@@ -2,7 +2,10 @@
 # benchmark. Included by the top-level Makefile; also works on its own:
 #
 #   make -f ringbuf/ringbuf.mk ringbuf-tests    # build every test binary
-#   make -f ringbuf/ringbuf.mk bench-ring       # native benchmark table
+#   make -f ringbuf/ringbuf.mk bench-ring       # native benchmark table,
+#                                               # then instructions per frame
+#   make -f ringbuf/ringbuf.mk bench-ring-insn  # instructions per frame only
+#   make -f ringbuf/ringbuf.mk bench-ring-baseline  # rewrite the baseline
 #   make -f ringbuf/ringbuf.mk fuzz-ring FUZZ_SECONDS=3600
 #   make -f ringbuf/ringbuf.mk ringbuf-clean
 #
@@ -26,6 +29,12 @@ RB_CFLAGS := $(RB_WARN) -O2 -g -I$(RB_SRC) -pthread
 RB_ASAN := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 RB_TSAN := -O1 -fsanitize=thread
+# The instruction count depends on the compiler and its flags: the
+# counting binary is built with these, whatever RB_CC or the environment
+# say, and ringbuf/insn-baseline.txt records them.
+RB_INSN_CC := gcc
+RB_INSN_FLAGS := -std=gnu11 -O2 -g
+RB_INSN_BASELINE := $(RB_SRC)/insn-baseline.txt
 FUZZ_SECONDS ?= 600
 BENCH_RING_ARGS ?=
 
@@ -38,7 +47,7 @@ RB_HAVE_CLANG := $(shell command -v $(RB_CLANG) >/dev/null 2>&1 && \
 
 RB_BINS := $(RB_OUT)/unit $(RB_OUT)/unit-asan $(RB_OUT)/stress \
 	   $(RB_OUT)/stress-asan $(RB_OUT)/stress-tsan $(RB_OUT)/fuzz-asan \
-	   $(RB_OUT)/bench
+	   $(RB_OUT)/bench $(RB_OUT)/insn
 ifeq ($(RB_HAVE_M32),y)
 RB_BINS += $(RB_OUT)/unit-m32 $(RB_OUT)/stress-m32
 endif
@@ -46,7 +55,8 @@ ifeq ($(RB_HAVE_CLANG),y)
 RB_BINS += $(RB_OUT)/fuzz
 endif
 
-.PHONY: ringbuf-tests bench-ring fuzz-ring ringbuf-clean
+.PHONY: ringbuf-tests bench-ring bench-ring-insn bench-ring-baseline \
+	fuzz-ring ringbuf-clean
 
 ringbuf-tests: $(RB_BINS)
 
@@ -74,8 +84,24 @@ $(RB_OUT)/fuzz: $(RB_TST)/fuzz.c $(RB_LIB) $(RB_HDR) | $(RB_OUT)
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $(RB_TST)/fuzz.c $(RB_LIB)
 
-bench-ring: $(RB_OUT)/bench
+$(RB_OUT)/insn: $(RB_TST)/insn.c $(RB_LIB) $(RB_HDR) | $(RB_OUT)
+	$(RB_INSN_CC) $(RB_WARN) $(RB_INSN_FLAGS) -I$(RB_SRC) -o $@ \
+		$(RB_TST)/insn.c $(RB_LIB)
+
+bench-ring: $(RB_OUT)/bench $(RB_OUT)/insn
 	$(RB_OUT)/bench $(BENCH_RING_ARGS)
+	INSN_FLAGS="$(RB_INSN_FLAGS)" $(RB_TST)/insn-count $(RB_OUT)/insn
+
+bench-ring-insn: $(RB_OUT)/insn
+	INSN_FLAGS="$(RB_INSN_FLAGS)" $(RB_TST)/insn-count $(RB_OUT)/insn
+
+# tests/unit/ring-insn-guard.t fails when a count grows by more than 10%
+# over this file: commit the new one with the change that explains it.
+bench-ring-baseline: $(RB_OUT)/insn
+	INSN_FLAGS="$(RB_INSN_FLAGS)" $(RB_TST)/insn-count $(RB_OUT)/insn \
+		> $(RB_INSN_BASELINE).tmp
+	mv $(RB_INSN_BASELINE).tmp $(RB_INSN_BASELINE)
+	cat $(RB_INSN_BASELINE)
 
 fuzz-ring: $(RB_OUT)/fuzz
 	mkdir -p $(RB_OUT)/corpus

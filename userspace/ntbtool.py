@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """ntbtool - what every ntbnet tool shares: argument conventions, one size
-and one duration parser, running commands on the lab's nodes, progress.
+and one duration parser, running commands on the lab's nodes (lab_sh,
+lab_ok, lab_cmd, wait_for, the lab lock; Failed for a step that failed),
+progress lines, and the kernel-log pattern the lab tests use too.
 
 Used by ntblab, ntbnetctl, ntbnet-sweep, ntbnet-mirror, ntbnet-faults and
 ntbnet-soak (imported from this directory), and by the shell tools (demo,
@@ -8,6 +10,7 @@ bench-drivers) through its command line. How to use, by example:
   userspace/ntbtool.py size 1.5M         # prints 1572864, or exit 2
   userspace/ntbtool.py duration 10m      # prints 600, or exit 2
   userspace/ntbtool.py rate 200M         # prints 200M, or exit 2
+  userspace/ntbtool.py bad-log           # the kernel-log pattern (grep -E)
 
 Conventions (docs/operations.md, "Tool conventions"):
   sizes      a number of bytes, optionally with a decimal point and one
@@ -31,15 +34,20 @@ import subprocess
 import sys
 import time
 
-# Kernel log lines that fail a run: warnings, oopses, hangs, lockups, RCU
-# stalls (the lab tests' log checks look for the same).
-BAD_LOG = re.compile(r"WARNING:|BUG:|Oops|refcount_t|general protection|"
-                     r"hung_task|hung task|blocked for more than|"
-                     r"soft lockup|hard LOCKUP|rcu.*stall|"
-                     r"rcu_sched self-detected|Call Trace")
+# Kernel log lines that fail a run: warnings, BUG (also "kernel BUG at"),
+# oopses, refcount errors, general protection faults, hung tasks, lockups,
+# RCU stalls, any call trace. An extended regular expression: the lab
+# tests read it with `ntbtool.py bad-log` (tests/lab/lib.sh).
+BAD_LOG_RE = (r"WARNING:|BUG[: ]|Oops|refcount_t|general protection|"
+              r"hung_task|hung task|blocked for more than|"
+              r"soft lockup|hard LOCKUP|rcu.*stall|"
+              r"rcu_sched self-detected|Call Trace")
+BAD_LOG = re.compile(BAD_LOG_RE)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 NTBLAB = os.path.join(ROOT, "userspace", "ntblab")
+# One lab at a time on a machine: the lab tests and tools queue on it.
+LAB_LOCK = "/tmp/ntbnet-lab.lock"
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(?:i?b)?\s*$",
                       re.IGNORECASE)
@@ -197,14 +205,22 @@ def env_value(prog, name, default, conv):
 
 # ---------------------------------------------------------- running things
 
-def run(argv, timeout, stdin=subprocess.DEVNULL):
-    """Run argv; (rc, stdout, stderr) as text. rc 124 on timeout, 127 when
-    argv[0] cannot be run; never raises for those."""
+class Failed(Exception):
+    """A step of a tool that went wrong; the message says which."""
+
+
+def run(argv, timeout, stdin=subprocess.DEVNULL, timeout_error=None):
+    """Run argv; (rc, stdout, stderr) as text. rc 124 on timeout (unless
+    timeout_error is given: what it returns for the message is raised), 127
+    when argv[0] cannot be run."""
     try:
         p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            stdin=stdin, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return 124, "", "%s: no answer within %d s" % (" ".join(argv), timeout)
+        msg = "%s: no answer within %d s" % (" ".join(argv), timeout)
+        if timeout_error:
+            raise timeout_error(msg)
+        return 124, "", msg
     except OSError as e:
         return 127, "", "cannot run %s: %s" % (argv[0], e.strerror)
     return (p.returncode, p.stdout.decode(errors="replace"),
@@ -224,14 +240,51 @@ def lab_run(node, argv, timeout=120):
     return run(lab_argv(node, argv, timeout), timeout + 60)
 
 
-def lab_sh(node, cmd, timeout=120):
-    """A sh command line on lab node a or b: (rc, stdout, stderr)."""
-    return lab_run(node, ["sh", "-c", cmd], timeout)
+def lab_sh(node, cmd, timeout=120, check=False):
+    """A sh command line on lab node a or b: (rc, stdout, stderr). With
+    check, an exit status other than 0 raises Failed."""
+    rc, out, err = lab_run(node, ["sh", "-c", cmd], timeout)
+    if check and rc:
+        raise Failed("on %s: %s: rc %d: %s" % (node, cmd, rc,
+                                               err.strip()[-300:]))
+    return rc, out, err
 
 
-def lab_cmd(*args, timeout=300):
-    """ntblab itself (up, down, crash, boot): (rc, stdout, stderr)."""
-    return run([NTBLAB] + list(args), timeout)
+def lab_ok(node, cmd, timeout=60):
+    """True when the sh command line exits 0 on the node (a condition)."""
+    return lab_sh(node, cmd, timeout)[0] == 0
+
+
+def lab_cmd(*args, timeout=300, check=False):
+    """ntblab itself (up, down, crash, boot): (rc, stdout, stderr). With
+    check, a failure raises Failed."""
+    rc, out, err = run([NTBLAB] + list(args), timeout)
+    if check and rc:
+        raise Failed("ntblab %s: %s" % (" ".join(args), err.strip()[-500:]))
+    return rc, out, err
+
+
+_lab_lock = None
+
+
+def lab_lock():
+    """Wait for the lab lock; held until the process ends."""
+    global _lab_lock
+    import fcntl
+    if _lab_lock is None:
+        f = open(LAB_LOCK, "a")
+        fcntl.flock(f, fcntl.LOCK_EX)
+        _lab_lock = f
+
+
+def wait_for(secs, what, fn, interval=0.2):
+    """Poll fn() every interval seconds until it is true; Failed after
+    secs seconds."""
+    end = time.monotonic() + secs
+    while not fn():
+        if time.monotonic() > end:
+            raise Failed("timeout (%gs): %s" % (secs, what))
+        time.sleep(interval)
 
 
 # ---------------------------------------------------------------- progress
@@ -261,7 +314,11 @@ def _main(argv):
     what = {"size": parse_size, "duration": parse_duration,
             "rate": check_rate}
     if argv in (["-h"], ["--help"]):
-        print("usage: ntbtool.py size|duration|rate VALUE\n\n" + __doc__)
+        print("usage: ntbtool.py size|duration|rate VALUE | bad-log\n\n"
+              + __doc__)
+        return 0
+    if argv == ["bad-log"]:
+        print(BAD_LOG_RE)
         return 0
     if len(argv) != 2 or argv[0] not in what:
         print("ntbtool.py: want size|duration|rate VALUE (ntbtool.py --help)",

@@ -4,14 +4,10 @@
 # ivshmem device at the fixed PCI address; modprobe finds built modules;
 # down leaves nothing behind.
 set -eu
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
-export NTBLAB_DIR=$ROOT/build/test-lab-basic
-. "$ROOT/tests/lab/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-start=$(date +%s)
 lab_up --topology pair --driver none
-ok "up in $(( $(date +%s) - start ))s"
+ok "lab up"
 
 # stdout and stderr separately, exit status relayed.
 out=$("$NTBLAB" exec a -- sh -c 'echo to-stdout; echo to-stderr >&2; exit 7' 2>"$NTBLAB_DIR/../test-lab-basic.err") && rc=0 || rc=$?

@@ -5,27 +5,25 @@
 # (tracepoints and kprobes of the module); gdb attached through QEMU's
 # gdbstub (ntblab up --gdb, ntblab gdb) reads a module variable, stops in
 # ntbnet_poll() with a backtrace into the kernel, and the link survives.
+set -eu
 . "$(dirname "$0")/lib.sh"
-KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
-[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "FAIL: ntbnet.ko not built (make all)"; exit 1; }
+need_module ntbnet
 for t in gdb bpftrace; do
 	command -v $t >/dev/null || { echo "$t not installed (userspace/install-deps)"; exit 77; }
 done
-A=198.18.0.1
-B=198.18.0.2
 BT=$ROOT/userspace/bpf
 
 lab_up --topology pair --driver ntbnet --gdb a
-wait_until 20 "ping a -> b" on_q a "ping -c 1 -W 1 $B"
+wait_until 20 "ping a -> b" pings a $B
 
 # --- dynamic debug: a self reset (ethtool -G) walks every handshake step
 on a "echo 'module ntbnet +p' > /sys/kernel/debug/dynamic_debug/control"
 on a "dmesg -C; ethtool -G ntb0 rx 8192"
 wait_until 15 "link up after ethtool -G" on_q a "dmesg | grep -q 'link up:'"
-log=$("$NTBLAB" exec a -- dmesg) || fail "dmesg on a"
+log=$(on_q a dmesg) || fail "dmesg on a"
 for m in "link down: reconfigured" "new generation [0-9a-f]{8}" \
 	 "announced generation [0-9a-f]{8}: rx ring 8192 x 256 B" \
-	 "attached to peer generation [0-9a-f]{8}: protocol 1\.0" \
+	 "attached to peer generation [0-9a-f]{8}: protocol 2\.0" \
 	 "link up: peer generation"; do
 	echo "$log" | grep -Eq "$m" || fail "no '$m' in a's kernel log: $log"
 done
@@ -69,7 +67,7 @@ hist_count() {	# output map
 }
 check_hist() {	# node script map
 	local out n
-	out=$("$NTBLAB" exec "$1" -- cat /tmp/bt-$2.out) || fail "read bt-$2.out"
+	out=$(on_q "$1" cat /tmp/bt-$2.out) || fail "read bt-$2.out"
 	n=$(hist_count "$out" "$3")
 	[ "$n" -gt 0 ] || fail "$2 on $1: no events in $3: $out"
 	ok "bpftrace $2 on $1: $n events in $3"
@@ -84,12 +82,12 @@ each_script bt_wait_stop
 check_hist a rxlat "@doorbell_to_poll_us"
 check_hist a rxlat "@poll_us"
 check_hist b napi "@frames_per_poll\[ntb0\]"
-out=$("$NTBLAB" exec b -- cat /tmp/bt-napi.out)
+out=$(on_q b cat /tmp/bt-napi.out)
 echo "$out" | grep -Eq '^@polls\[ntb0\]: [1-9]' || fail "napi: no poll count: $out"
 ok "bpftrace napi on b: polls counted"
 
 # --- gdb through the gdbstub: b pings a, a stops in its NAPI poll
-("$NTBLAB" exec b -- ping -c 5 -i 0.3 $A >/dev/null 2>&1 &)
+(on_q b ping -c 5 -i 0.3 $A >/dev/null 2>&1 &)
 out=$(timeout 90 "$NTBLAB" gdb a -- -batch -ex 'p ntbnet_heartbeat_ms' \
 	-ex 'break ntbnet_poll' -ex continue -ex bt -ex 'p budget' \
 	-ex delete -ex detach 2>&1) || fail "ntblab gdb a: $out"
@@ -102,5 +100,5 @@ ok "gdb: module variable, breakpoint in ntbnet_poll, arguments, detach"
 # (Kernel frames below ntbnet_poll need vmlinux debug symbols, which
 # Debian ships in a separate archive this machine does not reach: not
 # checked here.)
-wait_until 20 "ping a -> b after the debugger left" on_q a "ping -c 1 -W 1 $B"
-assert_clean_dmesg a b
+wait_until 20 "ping a -> b after the debugger left" pings a $B
+clean_logs a b

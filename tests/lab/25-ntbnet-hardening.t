@@ -15,71 +15,70 @@
 #     checksums computed by the sender's stack (ethtool -K tx off) TCP runs.
 # Any WARNING/BUG/Oops/hung task/lockup in either kernel log fails the test.
 set -eu
-cd "$(dirname "$0")/../.."
-. tests/lab/ntbnet-lib.sh
+. "$(dirname "$0")/lib.sh"
 NDBG=/sys/kernel/debug/ntbnet/0000:00:10.0
-ntbnet_pair_up ntbnet-hardening
-x a -- iperf3 -s -D >/dev/null
-x b -- iperf3 -s -D >/dev/null
-wait_for 10 pings a $B || fail "ping a -> b"
+need_module ntbnet
+lab_up --topology pair --driver ntbnet >/dev/null
+iperf_servers a b
+wait_until_q 10 pings a $B || fail "ping a -> b"
 ok "lab up, ping"
 
 # --- every doorbell interrupt lost, both ways
 polled_a=$(stat_of a link_db_polled)
-for n in a b; do x $n -- sh -c "echo 4294967295 > $DBG/drop_doorbell"; done
-got=$(x a -- ping -c 5 -i 0.3 -W 3 $B | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+for n in a b; do on_q $n "echo 4294967295 > $DBG/drop_doorbell"; done
+got=$(on_q a ping -c 5 -i 0.3 -W 3 $B | sed -n 's/.* \([0-9]*\) received.*/\1/p')
 [ "${got:-0}" -ge 3 ] || fail "with every doorbell lost only ${got:-0}/5 pings answered"
 r=$(iperf a $B -t 4) || fail "iperf3 a -> b with every doorbell lost"
-for n in a b; do x $n -- sh -c "echo 0 > $DBG/drop_doorbell"; done
-dropped=$(x b -- awk '$1 == "db_dropped" { print $2 }' "$DBG/info")
+for n in a b; do on_q $n "echo 0 > $DBG/drop_doorbell"; done
+dropped=$(on_q b awk '$1 == "db_dropped" { print $2 }' "$DBG/info")
 [ "${dropped:-0}" -gt 0 ] || fail "b's emulated NTB dropped no doorbell"
 [ "$(stat_of a link_db_polled)" -gt "$polled_a" ] || fail "link_db_polled did not count on a"
 r2=$(iperf a $B -t 3) || fail "iperf3 a -> b after doorbells came back"
 ok "every doorbell lost ($dropped on b): $got/5 pings, TCP $r; doorbells back: $r2"
 
 # --- the peer's ring shrunk: MTU reconciled, flow control sized to it
-mtu0=$(x a -- cat /sys/class/net/ntb0/mtu)
-x b -- ethtool -G ntb0 rx 512 || fail "ethtool -G rx 512 on b"
-wait_for 10 sh -c "[ \"\$($NTBLAB exec b -- ethtool -g ntb0 | awk '/^Current/ { c = 1 } c && /^RX:/ { print \$2 }')\" = 512 ]" ||
+mtu0=$(on_q a cat /sys/class/net/ntb0/mtu)
+on_q b ethtool -G ntb0 rx 512 || fail "ethtool -G rx 512 on b"
+rx_ring() { on_q "$1" ethtool -g ntb0 | awk '/^Current/ { c = 1 } c && /^RX:/ { print $2 }'; }
+wait_until_q 10 eval '[ "$(rx_ring b)" = 512 ]' ||
 	fail "b's ring not at 512 records"
-wait_for 10 pings a $B || fail "ping after b's ring shrank"
-mtu1=$(x a -- cat /sys/class/net/ntb0/mtu)
-maxlen=$(x a -- awk '$1 == "tx_ring:" { print $6 }' $NDBG/state)
+wait_until_q 10 pings a $B || fail "ping after b's ring shrank"
+mtu1=$(on_q a cat /sys/class/net/ntb0/mtu)
+maxlen=$(on_q a awk '$1 == "tx_ring:" { print $6 }' $NDBG/state)
 [ "$mtu1" -lt "$mtu0" ] && [ $((mtu1 + 26)) -le "$maxlen" ] ||
 	fail "a's MTU $mtu1 (was $mtu0) does not fit b's frames of $maxlen"
-x a -- dmesg | grep -q "MTU lowered from $mtu0 to $mtu1" || fail "no log of the MTU change"
+on_q a dmesg | grep -q "MTU lowered from $mtu0 to $mtu1" || fail "no log of the MTU change"
 stops0=$(stat_of a tx0_stops) big0=$(stat_of a tx0_drop_too_big)
-x a -- ping -c 200 -i 0.01 -q $B >/dev/null || fail "200 pings to b with 512 records"
+on_q a ping -c 200 -i 0.01 -q $B >/dev/null || fail "200 pings to b with 512 records"
 stops=$(( $(stat_of a tx0_stops) - stops0 ))
 [ "$stops" -lt 20 ] || fail "200 small frames stopped the queue $stops times"
 r=$(iperf a $B -t 3) || fail "iperf3 a -> b with b at 512 records"
 [ "$(stat_of a tx0_drop_too_big)" = "$big0" ] || fail "frames dropped as too big"
-x b -- ethtool -G ntb0 rx 16384 || fail "ethtool -G rx 16384 on b"
-wait_for 10 sh -c "[ \"\$($NTBLAB exec a -- cat /sys/class/net/ntb0/mtu)\" = $mtu0 ]" ||
+on_q b ethtool -G ntb0 rx 16384 || fail "ethtool -G rx 16384 on b"
+wait_until_q 10 eval '[ "$(on_q a cat /sys/class/net/ntb0/mtu)" = "$mtu0" ]' ||
 	fail "a's MTU not restored to $mtu0"
-wait_for 10 pings a $B || fail "ping after b's ring grew back"
+wait_until_q 10 pings a $B || fail "ping after b's ring grew back"
 ok "b at 512 records: a's MTU $mtu0 -> $mtu1 -> $mtu0, $stops stops in 200 pings, TCP $r"
 
 # --- receive allocations failing on b
 nomem0=$(stat_of b rx0_drop_nomem)
-x b -- sh -c "echo 40 > $NDBG/fail_rx_alloc"
-x a -- ping -c 60 -i 0.02 -W 1 -q $B >/dev/null || true
-left=$(x b -- cat $NDBG/fail_rx_alloc)
+on_q b "echo 40 > $NDBG/fail_rx_alloc"
+on_q a ping -c 60 -i 0.02 -W 1 -q $B >/dev/null || true
+left=$(on_q b cat $NDBG/fail_rx_alloc)
 [ "$left" = 0 ] || fail "fail_rx_alloc still $left after 60 frames"
 nomem=$(( $(stat_of b rx0_drop_nomem) - nomem0 ))
 [ "$nomem" = 40 ] || fail "rx0_drop_nomem grew by $nomem, 40 allocations failed"
-x a -- ping -c 5 -i 0.1 -W 1 -q $B >/dev/null || fail "pings lost after the allocation failures"
+on_q a ping -c 5 -i 0.1 -W 1 -q $B >/dev/null || fail "pings lost after the allocation failures"
 r=$(iperf a $B -t 3) || fail "iperf3 after the allocation failures"
 ok "40 receive allocations failed: 40 drops counted, then ping and TCP $r"
 
 # --- checksums: none claimed on receive; end to end when the sender computes them
-x a -- ethtool -k ntb0 | grep -q "^rx-checksumming: off \[fixed\]" ||
-	fail "rx-checksumming not off [fixed]: $(x a -- ethtool -k ntb0 | grep rx-checksumming)"
+on_q a ethtool -k ntb0 | grep -q "^rx-checksumming: off \[fixed\]" ||
+	fail "rx-checksumming not off [fixed]: $(on_q a ethtool -k ntb0 | grep rx-checksumming)"
 off_r=$(iperf a $B -t 4) || fail "iperf3 a -> b, offload on"
-x a -- ethtool -K ntb0 tx off || fail "ethtool -K ntb0 tx off"
+on_q a ethtool -K ntb0 tx off || fail "ethtool -K ntb0 tx off"
 on_r=$(iperf a $B -t 4) || fail "iperf3 a -> b with software checksums"
-x a -- ethtool -K ntb0 tx on
+on_q a ethtool -K ntb0 tx on
 ok "rx-checksumming off [fixed]; TCP a -> b $off_r with offload, $on_r with checksums computed by a"
 
 clean_logs
-ok "kernel logs clean"

@@ -9,8 +9,7 @@
 # baseline (see docs/reliability.md). `make faults` runs the long form.
 set -eu
 . "$(dirname "$0")/lib.sh"
-KVER=$("$ROOT/userspace/kver" 2>/dev/null) || { echo "no kernel"; exit 77; }
-[ -f "$ROOT/build/modules/$KVER/ntbnet.ko" ] || { echo "FAIL: ntbnet.ko not built (make all)"; exit 1; }
+need_module ntbnet
 
 lab_up --topology pair --driver ntbnet
 faults=crash,reload-b,reload-a,link,mtu
@@ -24,4 +23,4 @@ on a 'sysctl -qw net.ipv4.conf.ntb0.arp_accept=1 && ip neigh flush dev ntb0'
 on b "rmmod ntbnet && modprobe ntbnet && ip addr add 198.18.0.2/24 dev ntb0 && ip link set ntb0 up"
 wait_until 5 "a learns b's MAC from b's gratuitous ARP, sending nothing itself" \
 	on_q a 'ip neigh show 198.18.0.2 dev ntb0 | grep -q lladdr'
-assert_clean_dmesg a b
+clean_logs a b

@@ -6,7 +6,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 src=$(make -s --no-print-directory -C "$ROOT" linux-src-dir | tail -n 1)
 cp=$src/scripts/checkpatch.pl
 [ -f "$cp" ] || { echo "FAIL: no checkpatch.pl in $src"; exit 1; }
-files=$(cd "$ROOT" && find emu ntb_netdev dma ringbuf compat -name '*.[ch]' ! -name '*.mod.c' \
+files=$(cd "$ROOT" && find emu ntb_netdev dma ringbuf compat tests/hostile -name '*.[ch]' ! -name '*.mod.c' \
 	! -name 'ivshmem-server*' 2>/dev/null | sort)
 [ -n "$files" ] || { echo "no kernel sources"; exit 77; }
 cd "$ROOT"

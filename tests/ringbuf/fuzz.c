@@ -47,14 +47,22 @@ static void fuzz_one(const uint8_t *data, size_t size)
 	struct ntbring_rx rx;
 	struct ntbring_frame f;
 	struct ntbring_hs hs;
-	uint32_t start, area, spad[NTBRING_SPAD_COUNT], i, iters;
+	uint32_t start, area, w[NTBRING_W_COUNT], h[NTBRING_H_COUNT], i, iters;
 	uint8_t *wa, *wb, *copy;
 	size_t n, used;
 
-	if (size >= sizeof(spad) + 4) {
-		memcpy(spad, data, sizeof(spad));
-		memcpy(&i, data + sizeof(spad), 4);
-		if (ntbring_hs_decode(spad, i, &hs) == NTBRING_HS_OK &&
+	if (size >= sizeof(w) + sizeof(h) + 8) {
+		memcpy(w, data, sizeof(w));
+		memcpy(h, data + sizeof(w), sizeof(h));
+		memcpy(&i, data + sizeof(w) + sizeof(h), 4);
+		if (ntbring_words_decode(w, i, &hs) == NTBRING_HS_OK &&
+		    (hs.win_size < NTBRING_OFF_RECS || !hs.gen))
+			die("handshake accepted a window without room");
+		memcpy(&i, data + sizeof(w) + sizeof(h) + 4, 4);
+		if (ntbring_words_decode(w, w[NTBRING_W_GEN], &hs) ==
+		    NTBRING_HS_OK &&
+		    ntbring_hello_decode(h, i, h[NTBRING_H_FOR_GEN], &hs) ==
+		    NTBRING_HS_OK &&
 		    (ntbring_geom_check(&hs.rx) ||
 		     ntbring_area_size(&hs.rx) > hs.win_size))
 			die("handshake accepted a bad geometry");

@@ -117,7 +117,7 @@ static void t_geom(void)
 	g.rec_count = 2;
 	g.max_len = 56;
 	CHECK_EQ(ntbring_geom_check(&g), 0);
-	CHECK_EQ(ntbring_area_size(&g), 256 + 128);
+	CHECK_EQ(ntbring_area_size(&g), 512 + 128);
 }
 
 static void t_empty(void)
@@ -561,13 +561,50 @@ static void t_handshake(void)
 		.peer_gen = 0x1234,
 		.gen = 0xdeadbeef,
 	}, out;
-	uint32_t sp[NTBRING_SPAD_COUNT];
+	uint32_t w[NTBRING_W_COUNT], h[NTBRING_H_COUNT];
 
-	ntbring_hs_encode(&hs, sp);
-	CHECK_EQ(sp[NTBRING_SPAD_MAGIC], NTBRING_MAGIC);
-	CHECK_EQ(sp[NTBRING_SPAD_GEOM], 8 | 12 << 8);
-	CHECK_EQ(NTBRING_SPAD_GEN, 7);
-	CHECK_EQ(ntbring_hs_decode(sp, sp[NTBRING_SPAD_GEN], &out),
+	/* the words: three scratchpads, GEN last */
+	CHECK_EQ(NTBRING_W_COUNT, 3);
+	CHECK_EQ(NTBRING_W_GEN, 2);
+	ntbring_words_encode(&hs, w);
+	CHECK_EQ(w[NTBRING_W_ID], 0x4e420000u | NTBRING_VERSION_MAJOR << 8 | 3);
+	CHECK_EQ(ntbring_words_decode(w, w[NTBRING_W_GEN], &out),
+		 NTBRING_HS_OK);
+	CHECK_EQ(out.version, hs.version);
+	CHECK_EQ(out.win_size, 2 << 20);
+	CHECK_EQ(out.gen, 0xdeadbeef);
+	CHECK_EQ(ntbring_words_decode(w, 0x1, &out), NTBRING_HS_TORN);
+	w[NTBRING_W_ID] = 0x4e420000u | (NTBRING_VERSION_MAJOR + 1) << 8;
+	CHECK_EQ(ntbring_words_decode(w, w[NTBRING_W_GEN], &out),
+		 NTBRING_HS_VERSION);
+	CHECK_EQ(out.version, (NTBRING_VERSION_MAJOR + 1) << 16);
+	/* a 1.x peer: "NTBN" then its version in the second scratchpad */
+	w[NTBRING_W_ID] = NTBRING_MAGIC_V1;
+	w[NTBRING_W_WIN] = 0x00010000;
+	CHECK_EQ(ntbring_words_decode(w, w[NTBRING_W_GEN], &out),
+		 NTBRING_HS_VERSION);
+	CHECK_EQ(out.version, 0x00010000);
+	ntbring_words_encode(&hs, w);
+	w[NTBRING_W_WIN] = NTBRING_OFF_RECS - 4;	/* no room for the header */
+	CHECK_EQ(ntbring_words_decode(w, w[NTBRING_W_GEN], &out),
+		 NTBRING_HS_GEOM);
+	w[NTBRING_W_WIN] = 2 << 20;
+	w[NTBRING_W_ID] = 0;
+	CHECK_EQ(ntbring_words_decode(w, w[NTBRING_W_GEN], &out),
+		 NTBRING_HS_NOT_READY);
+	ntbring_words_encode(&hs, w);
+	w[NTBRING_W_GEN] = 0;
+	CHECK_EQ(ntbring_words_decode(w, 0, &out), NTBRING_HS_NOT_READY);
+
+	/* the hello, answering generation 0x777 */
+	ntbring_words_encode(&hs, w);
+	CHECK_EQ(ntbring_words_decode(w, w[NTBRING_W_GEN], &out),
+		 NTBRING_HS_OK);
+	ntbring_hello_encode(&hs, 0x777, h);
+	CHECK_EQ(h[NTBRING_H_MAGIC], NTBRING_HELLO_MAGIC);
+	CHECK_EQ(h[NTBRING_H_GEOM], 8 | 12 << 8);
+	CHECK_EQ(h[NTBRING_H_FOR_GEN], 0x777);
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
 		 NTBRING_HS_OK);
 	CHECK_EQ(out.rx.rec_size, 256);
 	CHECK_EQ(out.rx.rec_count, 4096);
@@ -575,28 +612,28 @@ static void t_handshake(void)
 	CHECK_EQ(out.features, hs.features);
 	CHECK_EQ(out.peer_gen, 0x1234);
 	CHECK_EQ(out.gen, 0xdeadbeef);
-	CHECK_EQ(ntbring_hs_decode(sp, 0x1, &out), NTBRING_HS_TORN);
-	sp[NTBRING_SPAD_VERSION] = 2 << 16;
-	CHECK_EQ(ntbring_hs_decode(sp, sp[NTBRING_SPAD_GEN], &out),
-		 NTBRING_HS_VERSION);
-	sp[NTBRING_SPAD_VERSION] = 1 << 16;
-	sp[NTBRING_SPAD_WINSIZE] = 1 << 20;	/* 1 MiB + 256 needed */
-	CHECK_EQ(ntbring_hs_decode(sp, sp[NTBRING_SPAD_GEN], &out),
-		 NTBRING_HS_GEOM);
-	sp[NTBRING_SPAD_WINSIZE] = 2 << 20;
-	sp[NTBRING_SPAD_GEOM] = 31 | 12 << 8;
-	CHECK_EQ(ntbring_hs_decode(sp, sp[NTBRING_SPAD_GEN], &out),
-		 NTBRING_HS_GEOM);
-	sp[NTBRING_SPAD_GEOM] = 8 | 12 << 8 | 1 << 16;
-	CHECK_EQ(ntbring_hs_decode(sp, sp[NTBRING_SPAD_GEN], &out),
-		 NTBRING_HS_GEOM);
-	sp[NTBRING_SPAD_GEOM] = 8 | 12 << 8;
-	sp[NTBRING_SPAD_MAGIC] = 0;
-	CHECK_EQ(ntbring_hs_decode(sp, sp[NTBRING_SPAD_GEN], &out),
+	/* written for another generation of ours, or being rewritten */
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x778, &out),
 		 NTBRING_HS_NOT_READY);
-	sp[NTBRING_SPAD_MAGIC] = NTBRING_MAGIC;
-	sp[NTBRING_SPAD_GEN] = 0;
-	CHECK_EQ(ntbring_hs_decode(sp, 0, &out), NTBRING_HS_NOT_READY);
+	CHECK_EQ(ntbring_hello_decode(h, 0, 0x777, &out), NTBRING_HS_TORN);
+	h[NTBRING_H_GEN] = 0;
+	CHECK_EQ(ntbring_hello_decode(h, 0, 0x777, &out),
+		 NTBRING_HS_NOT_READY);
+	h[NTBRING_H_GEN] = hs.gen;
+	out.win_size = 1 << 20;		/* 1 MiB + 512 needed */
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_GEOM);
+	out.win_size = 2 << 20;
+	h[NTBRING_H_GEOM] = 31 | 12 << 8;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_GEOM);
+	h[NTBRING_H_GEOM] = 8 | 12 << 8 | 1 << 16;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_GEOM);
+	h[NTBRING_H_GEOM] = 8 | 12 << 8;
+	h[NTBRING_H_MAGIC] = 0;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_NOT_READY);
 	CHECK_EQ(ntbring_start_index(0x12345678, 0), 0x56781234);
 	CHECK_EQ(ntbring_start_index(0x12345678, 0xffffffff), 0xa987edcb);
 }

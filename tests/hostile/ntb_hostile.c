@@ -46,8 +46,10 @@
  *   fuzz N             N rounds of random producer line and records, then
  *                      one valid frame
  *   spad_garbage       random values in every handshake scratchpad
- *   version, geom      announcement with major version 2 / a ring larger
- *                      than the window
+ *   hello_garbage      random values in the hello we wrote into the
+ *                      other node's window
+ *   version, geom      words with major version 3 / a hello with a ring
+ *                      larger than the window
  *   gen_back           re-announce with an older generation
  *   torn N             generation scratchpad flipped N times
  *   reannounce         a clean new announcement (after the four above)
@@ -67,14 +69,14 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
-#include "../ringbuf/ntbring.h"
+#include "../../ringbuf/ntbring.h"
+#include "../../ntb_netdev/ntbnet_db.h"
 
 #define NH_PIDX		NTB_DEF_PEER_IDX
 #define NH_MW		0
 #define NH_POLL_MS	20
 #define NH_POISON	0x5a
-/* ntbnet's extras (ntb_netdev/ntbnet.h): heartbeat spad, header, flag. */
-#define NH_SPAD_HB	NTBRING_SPAD_COUNT
+/* ntbnet's extras (ntb_netdev/ntbnet.h): header, flag. */
 #define NH_META_LEN	8u
 #define NH_HF_CSUM	0x0100u
 /* Our receive ring: small, so that the other side wraps it often. */
@@ -98,7 +100,8 @@ enum nh_db { NH_DB_DATA, NH_DB_SPACE, NH_DB_HS, NH_DB_COUNT };
  * @db:         doorbell bits, as ntbnet assigns them.
  * @gen:        our generation.
  * @peer_gen:   the peer generation we are attached to, 0 if none.
- * @announced:  our announcement is in the peer's scratchpads.
+ * @hello_to:   the peer generation our hello in its window answers.
+ * @announced:  our words are in the peer's scratchpads.
  * @hb:         heartbeat value last written.
  * @peer:       the peer's announcement we attached to.
  * @tx:         producer of the ring into the peer (ring library).
@@ -121,6 +124,7 @@ struct nh_dev {
 	u64 db[NH_DB_COUNT];
 	u32 gen;
 	u32 peer_gen;
+	u32 hello_to;
 	bool announced;
 	u32 hb;
 	struct ntbring_hs peer;
@@ -164,43 +168,68 @@ static void nh_spad_put(struct nh_dev *nh, int idx, u32 val)
 
 /* ---- handshake ---- */
 
-static void nh_announce_raw(struct nh_dev *nh, const u32 *spad)
+static void nh_words_raw(struct nh_dev *nh, const u32 *w)
 {
 	int i;
 
-	nh_spad_put(nh, NTBRING_SPAD_GEN, 0);
-	for (i = 0; i < NTBRING_SPAD_GEN; i++)
-		nh_spad_put(nh, i, spad[i]);
-	nh_spad_put(nh, NTBRING_SPAD_GEN, spad[NTBRING_SPAD_GEN]);
+	nh_spad_put(nh, NTBRING_W_GEN, 0);
+	for (i = 0; i < NTBRING_W_GEN; i++)
+		nh_spad_put(nh, i, w[i]);
+	nh_spad_put(nh, NTBRING_W_GEN, w[NTBRING_W_GEN]);
 	nh_ring(nh, NH_DB_HS);
 }
 
-static void nh_encode(struct nh_dev *nh, u32 *spad)
+static void nh_self(struct nh_dev *nh, struct ntbring_hs *hs)
 {
-	struct ntbring_hs hs = {
-		.version = NTBRING_VERSION_MAJOR << 16 | NTBRING_VERSION_MINOR,
-		.features = NTBRING_FEAT_KNOWN,
-		.rx = nh_rx_geom,
-		.win_size = nh->in_size,
-		.peer_gen = 0,
-		.gen = nh->gen,
-	};
-
-	ntbring_hs_encode(&hs, spad);
+	hs->version = NTBRING_VERSION_MAJOR << 16 | NTBRING_VERSION_MINOR;
+	hs->features = NTBRING_FEAT_KNOWN;
+	hs->rx = nh_rx_geom;
+	hs->win_size = nh->in_size;
+	hs->peer_gen = nh->peer_gen;
+	hs->gen = nh->gen;
 }
 
-/* Protocol step 2: window, poisoned records, announcement. */
+static void __iomem *nh_hello_out(struct nh_dev *nh, int word)
+{
+	return nh->out + NTBRING_OFF_HELLO + 4 * word;
+}
+
+static void nh_hello_raw(struct nh_dev *nh, const u32 *h)
+{
+	ntbring_hello_write(nh->out + NTBRING_OFF_HELLO, h);
+	nh_ring(nh, NH_DB_HS);
+}
+
+/* Our hello into the peer's window, answering its generation @for_gen. */
+static void nh_hello(struct nh_dev *nh, u32 for_gen)
+{
+	u32 h[NTBRING_H_COUNT];
+	struct ntbring_hs hs;
+
+	nh_self(nh, &hs);
+	if (nh->peer_gen != for_gen)
+		hs.peer_gen = 0;
+	ntbring_hello_encode(&hs, for_gen, h);
+	h[NTBRING_H_HB] = nh->hb;
+	nh_hello_raw(nh, h);
+	nh->hello_to = for_gen;
+}
+
+/* Protocol step 2: window, poisoned records, words. */
 static int nh_announce(struct nh_dev *nh, u32 gen)
 {
-	u32 spad[NTBRING_SPAD_COUNT];
+	u32 w[NTBRING_W_COUNT];
+	struct ntbring_hs hs;
 
 	nh->gen = gen ? gen : 1;
 	nh->peer_gen = 0;
+	nh->hello_to = 0;
 	memset(nh->in_buf, 0, NTBRING_OFF_RECS);
 	memset(nh->in_buf + NTBRING_OFF_RECS, NH_POISON,
 	       NH_RX_REC_SIZE * NH_RX_REC_COUNT);
-	nh_encode(nh, spad);
-	nh_announce_raw(nh, spad);
+	nh_self(nh, &hs);
+	ntbring_words_encode(&hs, w);
+	nh_words_raw(nh, w);
 	nh->announced = true;
 	return 0;
 }
@@ -260,16 +289,23 @@ static void nh_attach(struct nh_dev *nh, const struct ntbring_hs *hs)
 	nh->space_seen = rx_start;
 	nh->hold_out = 0;
 	ioread32(nh->out + NTBRING_OFF_PROD);
-	nh_spad_put(nh, NTBRING_SPAD_PEER_GEN, hs->gen);
-	nh_ring(nh, NH_DB_HS);
 	nh->peer_gen = hs->gen;
+	iowrite32(hs->gen, nh_hello_out(nh, NTBRING_H_ACK_GEN));
+	ioread32(nh_hello_out(nh, NTBRING_H_ACK_GEN));
+	nh_ring(nh, NH_DB_HS);
 	nh->st.attaches++;
+}
+
+static u32 nh_hello_in(struct nh_dev *nh, int word)
+{
+	const __le32 *h = nh->in_buf + NTBRING_OFF_HELLO;
+
+	return le32_to_cpu(READ_ONCE(h[word]));
 }
 
 static bool nh_up(struct nh_dev *nh)
 {
-	return nh->peer_gen &&
-	       ntb_spad_read(nh->ntb, NTBRING_SPAD_PEER_GEN) == nh->gen;
+	return nh->peer_gen && nh_hello_in(nh, NTBRING_H_ACK_GEN) == nh->gen;
 }
 
 /* ---- what the peer writes into our window ---- */
@@ -306,15 +342,20 @@ static bool nh_scan_recs(struct nh_dev *nh, u32 idx, u32 nrec, u32 from)
 
 static void nh_check_rsvd(struct nh_dev *nh)
 {
-	const struct ntbring_prod_line *pl = nh->in_buf + NTBRING_OFF_PROD;
-	const struct ntbring_cons_line *cl = nh->in_buf + NTBRING_OFF_CONS;
+	const struct ntbring_win_hdr *wh = nh->in_buf;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(pl->rsvd); i++)
-		if (READ_ONCE(pl->rsvd[i]))
+	for (i = 0; i < ARRAY_SIZE(wh->prod.rsvd); i++)
+		if (READ_ONCE(wh->prod.rsvd[i]))
 			goto dirty;
-	for (i = 0; i < ARRAY_SIZE(cl->rsvd); i++)
-		if (READ_ONCE(cl->rsvd[i]))
+	for (i = 0; i < ARRAY_SIZE(wh->cons.rsvd); i++)
+		if (READ_ONCE(wh->cons.rsvd[i]))
+			goto dirty;
+	for (i = 0; i < ARRAY_SIZE(wh->hello.rsvd); i++)
+		if (READ_ONCE(wh->hello.rsvd[i]))
+			goto dirty;
+	for (i = 0; i < ARRAY_SIZE(wh->rsvd); i++)
+		if (READ_ONCE(wh->rsvd[i]))
 			goto dirty;
 	return;
 dirty:
@@ -385,7 +426,7 @@ static void nh_work(struct work_struct *work)
 {
 	struct nh_dev *nh = container_of(to_delayed_work(work), struct nh_dev,
 					 work);
-	u32 raw[NTBRING_SPAD_COUNT], again;
+	u32 w[NTBRING_W_COUNT], h[NTBRING_H_COUNT], again;
 	struct ntbring_hs hs;
 	int i;
 
@@ -399,15 +440,22 @@ static void nh_work(struct work_struct *work)
 			       nh_announce(nh, nh->gen ? nh->gen :
 					   get_random_u32())))
 		goto out;
-	nh_spad_put(nh, NH_SPAD_HB, ++nh->hb);
-	raw[NTBRING_SPAD_GEN] = ntb_spad_read(nh->ntb, NTBRING_SPAD_GEN);
-	for (i = 0; i < NTBRING_SPAD_GEN; i++)
-		raw[i] = ntb_spad_read(nh->ntb, i);
-	again = ntb_spad_read(nh->ntb, NTBRING_SPAD_GEN);
-	if (ntbring_hs_decode(raw, again, &hs) == NTBRING_HS_OK &&
+	if (nh->hello_to)
+		iowrite32(++nh->hb, nh_hello_out(nh, NTBRING_H_HB));
+	w[NTBRING_W_GEN] = ntb_spad_read(nh->ntb, NTBRING_W_GEN);
+	for (i = 0; i < NTBRING_W_GEN; i++)
+		w[i] = ntb_spad_read(nh->ntb, i);
+	again = ntb_spad_read(nh->ntb, NTBRING_W_GEN);
+	if (ntbring_words_decode(w, again, &hs) != NTBRING_HS_OK)
+		goto drain;
+	if (hs.gen != nh->hello_to)
+		nh_hello(nh, hs.gen);
+	again = ntbring_hello_read(nh->in_buf + NTBRING_OFF_HELLO, h);
+	if (ntbring_hello_decode(h, again, nh->gen, &hs) == NTBRING_HS_OK &&
 	    hs.gen != nh->peer_gen &&
 	    ntbring_area_size(&hs.rx) <= nh->out_size)
 		nh_attach(nh, &hs);
+drain:
 	if (nh->peer_gen)
 		nh_drain(nh);
 out:
@@ -598,16 +646,25 @@ static void nh_follow(struct nh_dev *nh)
 	nh_publish_to(nh, out);
 }
 
-static void nh_bad_announce(struct nh_dev *nh, u32 idx, u32 val)
+/* New generation whose words (@hello false) or hello carry @val at @idx. */
+static void nh_bad_announce(struct nh_dev *nh, bool hello, u32 idx, u32 val)
 {
-	u32 spad[NTBRING_SPAD_COUNT];
+	u32 w[NTBRING_W_COUNT], h[NTBRING_H_COUNT];
+	struct ntbring_hs hs;
 
 	if (!++nh->gen)
 		nh->gen = 1;
-	nh_encode(nh, spad);
-	spad[idx] = val;
-	nh_announce_raw(nh, spad);
 	nh->peer_gen = 0;
+	nh_self(nh, &hs);
+	ntbring_words_encode(&hs, w);
+	if (!hello)
+		w[idx] = val;
+	nh_words_raw(nh, w);
+	if (hello) {
+		ntbring_hello_encode(&hs, nh->hello_to, h);
+		h[idx] = val;
+		nh_hello_raw(nh, h);
+	}
 	nh->st.bad++;
 }
 
@@ -624,7 +681,7 @@ static int nh_cmd_spad_garbage(struct nh_dev *nh, u32 arg, u32 arg2)
 {
 	u32 i;
 
-	for (i = 0; i < NTBRING_SPAD_COUNT; i++)
+	for (i = 0; i < NTBRING_W_COUNT; i++)
 		nh_spad_put(nh, i, get_random_u32());
 	nh_ring(nh, NH_DB_HS);
 	nh->peer_gen = 0;
@@ -632,15 +689,30 @@ static int nh_cmd_spad_garbage(struct nh_dev *nh, u32 arg, u32 arg2)
 	return 0;
 }
 
+static int nh_cmd_hello_garbage(struct nh_dev *nh, u32 arg, u32 arg2)
+{
+	u32 i;
+
+	for (i = 0; i < NTBRING_LINE_SLOT / 4; i++)
+		iowrite32(get_random_u32(), nh_hello_out(nh, i));
+	ioread32(nh_hello_out(nh, 0));
+	nh_ring(nh, NH_DB_HS);
+	/* the peer resets itself; our hello is owed to its new generation */
+	nh->peer_gen = 0;
+	nh->st.bad++;
+	return 0;
+}
+
 static int nh_cmd_version(struct nh_dev *nh, u32 arg, u32 arg2)
 {
-	nh_bad_announce(nh, NTBRING_SPAD_VERSION, 0x00020000);
+	nh_bad_announce(nh, false, NTBRING_W_ID,
+			NTBRING_ID_MAGIC << 16 | (NTBRING_VERSION_MAJOR + 1) << 8);
 	return 0;
 }
 
 static int nh_cmd_geom(struct nh_dev *nh, u32 arg, u32 arg2)
 {
-	nh_bad_announce(nh, NTBRING_SPAD_GEOM, 8 | 15 << 8);
+	nh_bad_announce(nh, true, NTBRING_H_GEOM, 8 | 15 << 8);
 	return 0;
 }
 
@@ -656,9 +728,9 @@ static int nh_cmd_torn(struct nh_dev *nh, u32 arg, u32 arg2)
 	u32 i;
 
 	for (i = 0; i < min(arg, 100000u); i++)
-		nh_spad_put(nh, NTBRING_SPAD_GEN, i & 1 ? nh->gen :
+		nh_spad_put(nh, NTBRING_W_GEN, i & 1 ? nh->gen :
 			    nh->gen ^ 0x5a5a);
-	nh_spad_put(nh, NTBRING_SPAD_GEN, nh->gen);
+	nh_spad_put(nh, NTBRING_W_GEN, nh->gen);
 	nh_ring(nh, NH_DB_HS);
 	return 0;
 }
@@ -871,6 +943,7 @@ struct nh_cmd {
 static const struct nh_cmd nh_cmds[] = {
 	NH_CMD(reannounce, false, false),
 	NH_CMD(spad_garbage, false, false),
+	NH_CMD(hello_garbage, false, false),
 	NH_CMD(version, false, false),
 	NH_CMD(geom, false, false),
 	NH_CMD(gen_back, false, false),
@@ -1001,13 +1074,12 @@ static const struct ntb_ctx_ops nh_ctx_ops = {
 
 static int nh_probe(struct ntb_client *client, struct ntb_dev *ntb)
 {
-	u64 valid = ntb_db_valid_mask(ntb);
 	phys_addr_t phys;
 	struct nh_dev *nh;
-	int i, err;
+	int err;
 
-	if (hweight64(valid) < NH_DB_COUNT ||
-	    ntb_spad_count(ntb) <= NH_SPAD_HB)
+	if (hweight64(ntb_db_valid_mask(ntb)) < NH_DB_COUNT ||
+	    ntb_spad_count(ntb) < NTBRING_W_COUNT)
 		return -ENODEV;
 	nh = kzalloc(sizeof(*nh), GFP_KERNEL);
 	if (!nh)
@@ -1015,10 +1087,7 @@ static int nh_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	nh->ntb = ntb;
 	mutex_init(&nh->lock);
 	INIT_DELAYED_WORK(&nh->work, nh_work);
-	for (i = 0; i < NH_DB_COUNT; i++) {
-		nh->db[i] = BIT_ULL(__ffs64(valid));
-		valid &= ~nh->db[i];
-	}
+	ntbnet_db_pick(ntb, NH_DB_COUNT, nh->db);
 	err = ntb_peer_mw_get_addr(ntb, NH_MW, &phys, &nh->out_size);
 	if (err)
 		goto err_free;
@@ -1056,7 +1125,7 @@ static void nh_remove(struct ntb_client *client, struct ntb_dev *ntb)
 	debugfs_remove_recursive(nh->dbg);
 	cancel_delayed_work_sync(&nh->work);
 	/* Leave like ntbnet does: generation 0, then the handshake bell. */
-	nh_spad_put(nh, NTBRING_SPAD_GEN, 0);
+	nh_spad_put(nh, NTBRING_W_GEN, 0);
 	nh_ring(nh, NH_DB_HS);
 	ntb_link_disable(ntb);
 	if (nh->in_buf) {

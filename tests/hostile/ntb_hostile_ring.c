@@ -6,4 +6,4 @@
  * own copy of ringbuf/ntbring.c: its valid frames and handshake values are
  * made by the same reference code as ntbnet's.
  */
-#include "../ringbuf/ntbring.c"
+#include "../../ringbuf/ntbring.c"

@@ -161,37 +161,48 @@ static u64 ntbe_db_read_mask(struct ntb_dev *ntb)
 	return nd->db_mask & nd->prof->db_valid;
 }
 
-static int ntbe_db_set_mask(struct ntb_dev *ntb, u64 bits)
-{
-	struct ntbe_dev *nd = ntb_ndev(ntb);
-	unsigned long fl;
-
-	if (bits & ~nd->prof->db_valid)
-		return -EINVAL;
-	spin_lock_irqsave(&nd->db_lock, fl);
-	nd->db_mask |= bits;
-	spin_unlock_irqrestore(&nd->db_lock, fl);
-	return 0;
-}
-
-/* Unmasking a pending doorbell raises its interrupt, as a level-triggered
- * doorbell register would; deferred so the client is not re-entered.
+/*
+ * Sets or clears @bits of the interrupt mask @mask under @lock. Unmasking a
+ * source that is pending (@pending) raises its interrupt, as a
+ * level-triggered register would; deferred so the client is not re-entered.
  */
-static int ntbe_db_clear_mask(struct ntb_dev *ntb, u64 bits)
+static int ntbe_mask_update(struct ntbe_dev *nd, spinlock_t *lock, u64 *mask,
+			    u64 bits, bool set,
+			    u64 (*pending)(struct ntbe_dev *nd))
 {
-	struct ntbe_dev *nd = ntb_ndev(ntb);
 	unsigned long fl;
 	bool fire;
 
-	if (bits & ~nd->prof->db_valid)
-		return -EINVAL;
-	spin_lock_irqsave(&nd->db_lock, fl);
-	fire = ntbe_db_pending(nd) & nd->db_mask & bits;
-	nd->db_mask &= ~bits;
-	spin_unlock_irqrestore(&nd->db_lock, fl);
+	spin_lock_irqsave(lock, fl);
+	fire = !set && (pending(nd) & *mask & bits);
+	if (set)
+		*mask |= bits;
+	else
+		*mask &= ~bits;
+	spin_unlock_irqrestore(lock, fl);
 	if (fire)
 		ntbe_defer_delivery(nd);
 	return 0;
+}
+
+static int ntbe_db_set_mask(struct ntb_dev *ntb, u64 bits)
+{
+	struct ntbe_dev *nd = ntb_ndev(ntb);
+
+	if (bits & ~nd->prof->db_valid)
+		return -EINVAL;
+	return ntbe_mask_update(nd, &nd->db_lock, &nd->db_mask, bits, true,
+				ntbe_db_pending);
+}
+
+static int ntbe_db_clear_mask(struct ntb_dev *ntb, u64 bits)
+{
+	struct ntbe_dev *nd = ntb_ndev(ntb);
+
+	if (bits & ~nd->prof->db_valid)
+		return -EINVAL;
+	return ntbe_mask_update(nd, &nd->db_lock, &nd->db_mask, bits, false,
+				ntbe_db_pending);
 }
 
 /* EPF: the doorbell masks are accepted and do nothing. */
@@ -441,29 +452,19 @@ static int ntbe_msg_set_mask(struct ntb_dev *ntb, u64 bits)
 {
 	struct ntbe_dev *nd = ntb_ndev(ntb);
 	const struct ntbe_profile *prof = nd->prof;
-	unsigned long fl;
 
 	if (bits & ~(prof->msg_inbits | prof->msg_outbits))
 		return -EINVAL;
-	spin_lock_irqsave(&nd->msg_lock, fl);
-	nd->msg_mask |= bits;
-	spin_unlock_irqrestore(&nd->msg_lock, fl);
-	return 0;
+	return ntbe_mask_update(nd, &nd->msg_lock, &nd->msg_mask, bits, true,
+				ntbe_msg_status);
 }
 
 static int ntbe_msg_clear_mask(struct ntb_dev *ntb, u64 bits)
 {
 	struct ntbe_dev *nd = ntb_ndev(ntb);
-	unsigned long fl;
-	bool fire;
 
-	spin_lock_irqsave(&nd->msg_lock, fl);
-	nd->msg_mask &= ~bits;
-	fire = ntbe_msg_status(nd) & ~nd->msg_mask;
-	spin_unlock_irqrestore(&nd->msg_lock, fl);
-	if (fire)
-		ntbe_defer_delivery(nd);
-	return 0;
+	return ntbe_mask_update(nd, &nd->msg_lock, &nd->msg_mask, bits, false,
+				ntbe_msg_status);
 }
 
 static u32 ntbe_msg_read(struct ntb_dev *ntb, int *pidx, int midx)
@@ -739,33 +740,54 @@ static int ntbe_peer_mw_clear_trans(struct ntb_dev *ntb, int pidx, int widx)
 
 /* ---- the ops table of each profile -------------------------------------- */
 
+/*
+ * Groups of operations that several chips share; each table below names
+ * the groups its chip's driver has, then what is its own.
+ */
+
+/* every driver: link, windows, the doorbell basics */
+#define NTBE_OPS_BASE						\
+	.link_is_up		= ntbe_link_is_up,		\
+	.link_enable		= ntbe_link_enable,		\
+	.link_disable		= ntbe_link_disable,		\
+	.mw_count		= ntbe_mw_count,		\
+	.mw_get_align		= ntbe_mw_get_align,		\
+	.peer_mw_count		= ntbe_peer_mw_count,		\
+	.peer_mw_get_addr	= ntbe_peer_mw_get_addr,	\
+	.db_valid_mask		= ntbe_db_valid_mask,		\
+	.db_read		= ntbe_db_read,			\
+	.db_clear		= ntbe_db_clear,		\
+	.peer_db_set		= ntbe_peer_db_set
+
+/* doorbell masks that mask (EPF's do nothing) */
+#define NTBE_OPS_DB_MASK					\
+	.db_set_mask		= ntbe_db_set_mask,		\
+	.db_clear_mask		= ntbe_db_clear_mask
+
+/* more than one doorbell vector */
+#define NTBE_OPS_DB_VECTORS					\
+	.db_vector_count	= ntbe_db_vector_count,		\
+	.db_vector_mask		= ntbe_db_vector_mask
+
+/* scratchpads, ours and the peer's */
+#define NTBE_OPS_SPAD						\
+	.spad_count		= ntbe_spad_count,		\
+	.spad_read		= ntbe_spad_read,		\
+	.spad_write		= ntbe_spad_write,		\
+	.peer_spad_read		= ntbe_peer_spad_read,		\
+	.peer_spad_write	= ntbe_peer_spad_write
+
 /* The emulator as it always was. */
 const struct ntb_dev_ops ntbe_ops_default = {
-	.link_is_up		= ntbe_link_is_up,
-	.link_enable		= ntbe_link_enable,
-	.link_disable		= ntbe_link_disable,
-	.mw_count		= ntbe_mw_count,
-	.mw_get_align		= ntbe_mw_get_align,
+	NTBE_OPS_BASE,
+	NTBE_OPS_DB_MASK,
+	NTBE_OPS_DB_VECTORS,
+	NTBE_OPS_SPAD,
 	.mw_set_trans		= ntbe_mw_set_trans,
 	.mw_clear_trans		= ntbe_mw_clear_trans,
-	.peer_mw_count		= ntbe_peer_mw_count,
-	.peer_mw_get_addr	= ntbe_peer_mw_get_addr,
-	.db_valid_mask		= ntbe_db_valid_mask,
-	.db_vector_count	= ntbe_db_vector_count,
-	.db_vector_mask		= ntbe_db_vector_mask,
-	.db_read		= ntbe_db_read,
 	.db_set			= ntbe_db_set,
-	.db_clear		= ntbe_db_clear,
 	.db_read_mask		= ntbe_db_read_mask,
-	.db_set_mask		= ntbe_db_set_mask,
-	.db_clear_mask		= ntbe_db_clear_mask,
 	.peer_db_read		= ntbe_peer_db_read,
-	.peer_db_set		= ntbe_peer_db_set,
-	.spad_count		= ntbe_spad_count,
-	.spad_read		= ntbe_spad_read,
-	.spad_write		= ntbe_spad_write,
-	.peer_spad_read		= ntbe_peer_spad_read,
-	.peer_spad_write	= ntbe_peer_spad_write,
 };
 
 /*
@@ -773,104 +795,45 @@ const struct ntb_dev_ops ntbe_ops_default = {
  * (no emulated register can be written by a DMA engine).
  */
 const struct ntb_dev_ops ntbe_ops_intel = {
-	.mw_count		= ntbe_mw_count,
-	.mw_get_align		= ntbe_mw_get_align,
+	NTBE_OPS_BASE,
+	NTBE_OPS_DB_MASK,
+	NTBE_OPS_DB_VECTORS,
+	NTBE_OPS_SPAD,
 	.mw_set_trans		= ntbe_mw_set_trans,
-	.peer_mw_count		= ntbe_peer_mw_count,
-	.peer_mw_get_addr	= ntbe_peer_mw_get_addr,
-	.link_is_up		= ntbe_link_is_up,
-	.link_enable		= ntbe_link_enable,
-	.link_disable		= ntbe_link_disable,
 	.db_is_unsafe		= ntbe_is_unsafe,
-	.db_valid_mask		= ntbe_db_valid_mask,
-	.db_vector_count	= ntbe_db_vector_count,
-	.db_vector_mask		= ntbe_db_vector_mask,
-	.db_read		= ntbe_db_read,
-	.db_clear		= ntbe_db_clear,
-	.db_set_mask		= ntbe_db_set_mask,
-	.db_clear_mask		= ntbe_db_clear_mask,
-	.peer_db_set		= ntbe_peer_db_set,
 	.spad_is_unsafe		= ntbe_is_unsafe,
-	.spad_count		= ntbe_spad_count,
-	.spad_read		= ntbe_spad_read,
-	.spad_write		= ntbe_spad_write,
-	.peer_spad_read		= ntbe_peer_spad_read,
-	.peer_spad_write	= ntbe_peer_spad_write,
 };
 
 /* amd/ntb_hw_amd.c:545-567 */
 const struct ntb_dev_ops ntbe_ops_amd = {
-	.mw_count		= ntbe_mw_count,
-	.mw_get_align		= ntbe_mw_get_align,
+	NTBE_OPS_BASE,
+	NTBE_OPS_DB_MASK,
+	NTBE_OPS_DB_VECTORS,
+	NTBE_OPS_SPAD,
 	.mw_set_trans		= ntbe_mw_set_trans,
-	.peer_mw_count		= ntbe_peer_mw_count,
-	.peer_mw_get_addr	= ntbe_peer_mw_get_addr,
-	.link_is_up		= ntbe_link_is_up,
-	.link_enable		= ntbe_link_enable,
-	.link_disable		= ntbe_link_disable,
-	.db_valid_mask		= ntbe_db_valid_mask,
-	.db_vector_count	= ntbe_db_vector_count,
-	.db_vector_mask		= ntbe_db_vector_mask,
-	.db_read		= ntbe_db_read,
-	.db_clear		= ntbe_db_clear,
-	.db_set_mask		= ntbe_db_set_mask,
-	.db_clear_mask		= ntbe_db_clear_mask,
-	.peer_db_set		= ntbe_peer_db_set,
-	.spad_count		= ntbe_spad_count,
-	.spad_read		= ntbe_spad_read,
-	.spad_write		= ntbe_spad_write,
-	.peer_spad_read		= ntbe_peer_spad_read,
-	.peer_spad_write	= ntbe_peer_spad_write,
 };
 
 /* mscc/ntb_hw_switchtec.c:813-838, less peer_db_addr and peer_spad_addr */
 const struct ntb_dev_ops ntbe_ops_switchtec = {
-	.mw_count		= ntbe_mw_count,
-	.mw_get_align		= ntbe_mw_get_align,
+	NTBE_OPS_BASE,
+	NTBE_OPS_DB_MASK,
+	NTBE_OPS_DB_VECTORS,
+	NTBE_OPS_SPAD,
 	.mw_set_trans		= ntbe_mw_set_trans,
-	.peer_mw_count		= ntbe_peer_mw_count,
-	.peer_mw_get_addr	= ntbe_peer_mw_get_addr,
-	.link_is_up		= ntbe_link_is_up,
-	.link_enable		= ntbe_link_enable,
-	.link_disable		= ntbe_link_disable,
-	.db_valid_mask		= ntbe_db_valid_mask,
-	.db_vector_count	= ntbe_db_vector_count,
-	.db_vector_mask		= ntbe_db_vector_mask,
-	.db_read		= ntbe_db_read,
-	.db_clear		= ntbe_db_clear,
-	.db_set_mask		= ntbe_db_set_mask,
-	.db_clear_mask		= ntbe_db_clear_mask,
 	.db_read_mask		= ntbe_db_read_mask,
-	.peer_db_set		= ntbe_peer_db_set,
-	.spad_count		= ntbe_spad_count,
-	.spad_read		= ntbe_spad_read,
-	.spad_write		= ntbe_spad_write,
-	.peer_spad_read		= ntbe_peer_spad_read,
-	.peer_spad_write	= ntbe_peer_spad_write,
 };
 
 /* idt/ntb_hw_idt.c:2237-2267: no scratchpads, no mw_set_trans */
 const struct ntb_dev_ops ntbe_ops_idt = {
+	NTBE_OPS_BASE,
+	NTBE_OPS_DB_MASK,
 	.port_number		= ntbe_port_number,
 	.peer_port_count	= ntbe_peer_port_count,
 	.peer_port_number	= ntbe_peer_port_number,
 	.peer_port_idx		= ntbe_peer_port_idx,
-	.link_is_up		= ntbe_link_is_up,
-	.link_enable		= ntbe_link_enable,
-	.link_disable		= ntbe_link_disable,
-	.mw_count		= ntbe_mw_count,
-	.mw_get_align		= ntbe_mw_get_align,
-	.peer_mw_count		= ntbe_peer_mw_count,
-	.peer_mw_get_addr	= ntbe_peer_mw_get_addr,
 	.peer_mw_set_trans	= ntbe_peer_mw_set_trans,
 	.peer_mw_clear_trans	= ntbe_peer_mw_clear_trans,
-	.db_valid_mask		= ntbe_db_valid_mask,
-	.db_read		= ntbe_db_read,
-	.db_clear		= ntbe_db_clear,
 	.db_read_mask		= ntbe_db_read_mask,
-	.db_set_mask		= ntbe_db_set_mask,
-	.db_clear_mask		= ntbe_db_clear_mask,
-	.peer_db_set		= ntbe_peer_db_set,
 	.msg_count		= ntbe_msg_count,
 	.msg_inbits		= ntbe_msg_inbits,
 	.msg_outbits		= ntbe_msg_outbits,
@@ -884,24 +847,10 @@ const struct ntb_dev_ops ntbe_ops_idt = {
 
 /* epf/ntb_hw_epf.c:546-567: no vector operations, masks that do nothing */
 const struct ntb_dev_ops ntbe_ops_epf = {
-	.mw_count		= ntbe_mw_count,
-	.spad_count		= ntbe_spad_count,
-	.peer_mw_count		= ntbe_peer_mw_count,
-	.db_valid_mask		= ntbe_db_valid_mask,
+	NTBE_OPS_BASE,
+	NTBE_OPS_SPAD,
 	.db_set_mask		= ntbe_db_mask_noop,
+	.db_clear_mask		= ntbe_db_mask_noop,
 	.mw_set_trans		= ntbe_mw_set_trans,
 	.mw_clear_trans		= ntbe_mw_clear_trans,
-	.peer_mw_get_addr	= ntbe_peer_mw_get_addr,
-	.link_enable		= ntbe_link_enable,
-	.spad_read		= ntbe_spad_read,
-	.spad_write		= ntbe_spad_write,
-	.peer_spad_read		= ntbe_peer_spad_read,
-	.peer_spad_write	= ntbe_peer_spad_write,
-	.peer_db_set		= ntbe_peer_db_set,
-	.db_read		= ntbe_db_read,
-	.mw_get_align		= ntbe_mw_get_align,
-	.link_is_up		= ntbe_link_is_up,
-	.db_clear_mask		= ntbe_db_mask_noop,
-	.db_clear		= ntbe_db_clear,
-	.link_disable		= ntbe_link_disable,
 };

@@ -172,10 +172,7 @@ static void ntbnet_hello_put(struct ntbnet_priv *priv, u32 for_gen)
 	struct ntbring_hs hs;
 
 	ntbnet_self_hs(priv, &hs);
-	if (priv->acked != for_gen)
-		hs.peer_gen = 0;
-	ntbring_hello_encode(&hs, for_gen, h);
-	h[NTBRING_H_HB] = priv->hb_out;
+	ntbring_hello_encode(&hs, for_gen, priv->hb_out, h);
 	ntbring_hello_write(priv->out_win + NTBRING_OFF_HELLO, h);
 	priv->hello_to = for_gen;
 	ntbnet_ring_db(priv, NTBNET_DB_HS);

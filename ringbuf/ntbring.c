@@ -714,12 +714,14 @@ enum ntbring_hs_err ntbring_words_decode(const u32 w[NTBRING_W_COUNT],
 
 /**
  * ntbring_hello_encode() - our hello for the peer's window.
- * @hs: our side (features, rx, peer_gen, gen).
+ * @hs: our side (features, rx, peer_gen, gen); peer_gen is the peer
+ *      generation whose words we took, acknowledged only when it is @for_gen.
  * @for_gen: the peer generation it answers.
+ * @hb: our heartbeat count.
  * @h: NTBRING_H_COUNT values; the writer stores NTBRING_H_GEN as 0 first
- *     and last with this value, and NTBRING_H_HB on its own.
+ *     and last with this value, and NTBRING_H_HB on its own afterwards.
  */
-void ntbring_hello_encode(const struct ntbring_hs *hs, u32 for_gen,
+void ntbring_hello_encode(const struct ntbring_hs *hs, u32 for_gen, u32 hb,
 			  u32 h[NTBRING_H_COUNT])
 {
 	h[NTBRING_H_MAGIC] = NTBRING_HELLO_MAGIC;
@@ -729,8 +731,8 @@ void ntbring_hello_encode(const struct ntbring_hs *hs, u32 for_gen,
 	h[NTBRING_H_GEOM] = ntbring_log2(hs->rx.rec_size) |
 			    ntbring_log2(hs->rx.rec_count) << 8;
 	h[NTBRING_H_MAXLEN] = hs->rx.max_len;
-	h[NTBRING_H_ACK_GEN] = hs->peer_gen;
-	h[NTBRING_H_HB] = 0;
+	h[NTBRING_H_ACK_GEN] = hs->peer_gen == for_gen ? for_gen : 0;
+	h[NTBRING_H_HB] = hb;
 }
 
 /**
@@ -772,7 +774,7 @@ enum ntbring_hs_err ntbring_hello_decode(const u32 h[NTBRING_H_COUNT],
 /**
  * ntbring_hello_write() - write a hello into the peer's window.
  * @hello: the hello slot of the peer's window (NTBRING_OFF_HELLO).
- * @h: its words (ntbring_hello_encode(), hb set by the caller).
+ * @h: its words (ntbring_hello_encode()).
  *
  * Generation 0, the other words, then the generation, each step fenced
  * (the window is write-combined), and a read that makes them land.

@@ -485,7 +485,7 @@ void ntbring_words_encode(const struct ntbring_hs *hs,
 			  u32 w[NTBRING_W_COUNT]);
 enum ntbring_hs_err ntbring_words_decode(const u32 w[NTBRING_W_COUNT],
 					 u32 gen_again, struct ntbring_hs *hs);
-void ntbring_hello_encode(const struct ntbring_hs *hs, u32 for_gen,
+void ntbring_hello_encode(const struct ntbring_hs *hs, u32 for_gen, u32 hb,
 			  u32 h[NTBRING_H_COUNT]);
 enum ntbring_hs_err ntbring_hello_decode(const u32 h[NTBRING_H_COUNT],
 					 u32 gen_again, u32 my_gen,

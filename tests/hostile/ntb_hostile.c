@@ -207,10 +207,7 @@ static void nh_hello(struct nh_dev *nh, u32 for_gen)
 	struct ntbring_hs hs;
 
 	nh_self(nh, &hs);
-	if (nh->peer_gen != for_gen)
-		hs.peer_gen = 0;
-	ntbring_hello_encode(&hs, for_gen, h);
-	h[NTBRING_H_HB] = nh->hb;
+	ntbring_hello_encode(&hs, for_gen, nh->hb, h);
 	nh_hello_raw(nh, h);
 	nh->hello_to = for_gen;
 }
@@ -661,7 +658,7 @@ static void nh_bad_announce(struct nh_dev *nh, bool hello, u32 idx, u32 val)
 		w[idx] = val;
 	nh_words_raw(nh, w);
 	if (hello) {
-		ntbring_hello_encode(&hs, nh->hello_to, h);
+		ntbring_hello_encode(&hs, nh->hello_to, nh->hb, h);
 		h[idx] = val;
 		nh_hello_raw(nh, h);
 	}

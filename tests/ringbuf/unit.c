@@ -600,8 +600,13 @@ static void t_handshake(void)
 	ntbring_words_encode(&hs, w);
 	CHECK_EQ(ntbring_words_decode(w, w[NTBRING_W_GEN], &out),
 		 NTBRING_HS_OK);
-	ntbring_hello_encode(&hs, 0x777, h);
+	ntbring_hello_encode(&hs, 0x777, 42, h);
 	CHECK_EQ(h[NTBRING_H_MAGIC], NTBRING_HELLO_MAGIC);
+	CHECK_EQ(h[NTBRING_H_HB], 42);
+	/* peer_gen 0x1234 taken, but this hello answers 0x777: no ack */
+	CHECK_EQ(h[NTBRING_H_ACK_GEN], 0);
+	hs.peer_gen = 0x777;
+	ntbring_hello_encode(&hs, 0x777, 42, h);
 	CHECK_EQ(h[NTBRING_H_GEOM], 8 | 12 << 8);
 	CHECK_EQ(h[NTBRING_H_FOR_GEN], 0x777);
 	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
@@ -610,7 +615,7 @@ static void t_handshake(void)
 	CHECK_EQ(out.rx.rec_count, 4096);
 	CHECK_EQ(out.rx.max_len, 65550);
 	CHECK_EQ(out.features, hs.features);
-	CHECK_EQ(out.peer_gen, 0x1234);
+	CHECK_EQ(out.peer_gen, 0x777);
 	CHECK_EQ(out.gen, 0xdeadbeef);
 	/* written for another generation of ours, or being rewritten */
 	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x778, &out),

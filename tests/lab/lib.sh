@@ -116,6 +116,10 @@ lab_up() {
 	lab_down
 	trap 'lab_exit $?' EXIT
 	"$NTBLAB" up "$@" || fail "ntblab up $*"
+	local n
+	for n in a b; do
+		echo "node $n: kernel $(on_q "$n" uname -r)"
+	done
 }
 
 # ------------------------------------------------------------- on a node

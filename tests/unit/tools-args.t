@@ -135,6 +135,9 @@ ntbnet-sweep|-|--lab --json /no/such/dir/x.json
 ntblab|-|
 ntblab|-|frob
 ntblab|-|up --topology ring
+ntblab|-|up --kernel 0.1
+ntblab|-|up --kernel c=6.1
+ntblab|-|up --cpus 0
 ntblab|-|exec -t -1 a -- true
 ntblab|-|exec -t soon a -- true
 ntblab|NTBLAB_EXEC_TIMEOUT=soon|exec a -- true

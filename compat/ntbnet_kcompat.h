@@ -59,4 +59,30 @@
 #define NTBNET_PLATFORM_REMOVE(fn)	(fn##_int)
 #endif
 
+/*
+ * Whether napi_complete_done(@n, @done) will leave the next poll to the
+ * kernel: a busy-polling socket owns the instance (the poller calls again),
+ * or hard interrupts are deferred (napi_defer_hard_irqs with
+ * gro_flush_timeout: a timer polls again). The driver then need not ask
+ * the peer for an interrupt. Mirrors napi_complete_done() as it is in 6.1
+ * and 6.12, which read both settings from the net_device; a kernel that
+ * keeps them per NAPI instance needs its own reading here. A wrong guess
+ * costs one interrupt (armed, yet deferred) or one extra poll (not armed,
+ * yet completed: the caller schedules NAPI again).
+ */
+#include <linux/netdevice.h>
+
+static inline bool ntbnet_napi_defers(const struct napi_struct *n, int done)
+{
+	int count;
+
+	if (READ_ONCE(n->state) & (NAPIF_STATE_NPSVC | NAPIF_STATE_IN_BUSY_POLL))
+		return true;
+	if (!READ_ONCE(n->dev->gro_flush_timeout))
+		return false;
+	count = done ? READ_ONCE(n->dev->napi_defer_hard_irqs) :
+		       n->defer_hard_irqs_count;
+	return count > 0;
+}
+
 #endif /* NTBNET_KCOMPAT_H */

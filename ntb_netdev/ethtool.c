@@ -91,6 +91,8 @@ static const struct ntbnet_stat ntbnet_stats[] = {
 	NTBNET_RXS(bytes),
 	NTBNET_RXS(polls),
 	NTBNET_RXS(arms),
+	NTBNET_RXS(deferred),
+	NTBNET_RXS(defer_missed),
 	NTBNET_RXS(space_doorbells),
 	NTBNET_RXD(RX_NOMEM),
 	NTBNET_RXD(RX_BAD_META),

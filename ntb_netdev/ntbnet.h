@@ -148,6 +148,8 @@ struct ntbnet_rxq_stats {
 	u64 bytes;
 	u64 polls;
 	u64 arms;
+	u64 deferred;
+	u64 defer_missed;
 	u64 space_doorbells;
 	u64 drop[NTBNET_DROP_RX_COUNT];
 	u64 bad_recs;

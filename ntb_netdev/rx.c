@@ -22,6 +22,7 @@
 #include <linux/skbuff.h>
 
 #include "ntbnet.h"
+#include "../compat/ntbnet_kcompat.h"
 #include "trace.h"
 
 /* Frames up to this size are received into one linear buffer. */
@@ -258,16 +259,26 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 		 * Arm while NAPI is still ours. Data that raced with arming
 		 * brings no doorbell: claim the whole budget to poll again.
 		 * A doorbell after the arm finds NAPI scheduled and marks it
-		 * missed, so napi_complete_done() reschedules.
+		 * missed, so napi_complete_done() reschedules. No arm while the
+		 * kernel polls again by itself (busy polling, deferred hard
+		 * interrupts): that interrupt is what they save.
 		 */
-		if (!test_and_set_bit(NTBNET_EV_ARMED, &rx->events)) {
+		bool defer = ntbnet_napi_defers(napi, done);
+
+		if (!defer && !test_and_set_bit(NTBNET_EV_ARMED, &rx->events)) {
 			/* The flag is visible before the token can be seen. */
 			smp_mb__after_atomic();
 			ntbnet_inc(&rx->stats.syncp, &rx->stats.arms);
 			if (ntbring_rx_arm(&rx->ring))
 				return budget;
 		}
-		napi_complete_done(napi, done);
+		if (defer)
+			ntbnet_inc(&rx->stats.syncp, &rx->stats.deferred);
+		if (napi_complete_done(napi, done) && defer) {
+			/* guessed wrong: nobody polls again unless we ask */
+			ntbnet_inc(&rx->stats.syncp, &rx->stats.defer_missed);
+			napi_schedule(napi);
+		}
 	}
 	return done;
 }

@@ -8,7 +8,8 @@
 #          ntb_transport + ntb_netdev pair) and 41 (the hostile peer);
 #   mixed  a on 6.1, b on 6.12 (a controller upgraded before its partner):
 #          test 20, which pairs ntbnet across them, crashes b and takes it
-#          back; then a on 6.12, b on 6.1.
+#          back (the other way round, a on 6.12: KERNELS_BOTH_WAYS=1; CI
+#          time keeps it out of make check).
 # Each part is the named test run as it is, with NTBLAB_KERNEL
 # (ntblab up --kernel) choosing the kernels; every boot says what uname -r
 # answered on each node (lib.sh lab_up), and that must be the kernel asked
@@ -76,6 +77,7 @@ if [ "$mode" = 6.12 ]; then
 	run "$k612" "$k612" 41-hostile.t "hostile peer on 6.12"
 else
 	run "$k61" "$k612" 20-ntbnet-pair.t "ntbnet mixed pair, a on 6.1, b on 6.12"
-	run "$k612" "$k61" 20-ntbnet-pair.t "ntbnet mixed pair, a on 6.12, b on 6.1"
+	[ "${KERNELS_BOTH_WAYS:-0}" = 0 ] ||
+		run "$k612" "$k61" 20-ntbnet-pair.t "ntbnet mixed pair, a on 6.12, b on 6.1"
 fi
 exit $rc

@@ -106,7 +106,9 @@ lab_exit() {
 }
 
 # lab_up ARGS...: take the lab lock, boot the lab (ntblab up ARGS) in
-# NTBLAB_DIR; it goes down when the test ends. Skips without QEMU.
+# NTBLAB_DIR; it goes down when the test ends; "node N: kernel R" for
+# each node on stderr (uname -r there: tests/lab/kernels.sh checks it).
+# Skips without QEMU.
 lab_up() {
 	command -v qemu-system-x86_64 >/dev/null ||
 		{ echo "qemu-system-x86 not installed"; exit 77; }
@@ -118,7 +120,7 @@ lab_up() {
 	"$NTBLAB" up "$@" || fail "ntblab up $*"
 	local n
 	for n in a b; do
-		echo "node $n: kernel $(on_q "$n" uname -r)"
+		echo "node $n: kernel $(on_q "$n" uname -r)" >&2
 	done
 }
 

@@ -166,9 +166,9 @@ static u64 ntbe_db_read_mask(struct ntb_dev *ntb)
  * source that is pending (@pending) raises its interrupt, as a
  * level-triggered register would; deferred so the client is not re-entered.
  */
-static int ntbe_mask_update(struct ntbe_dev *nd, spinlock_t *lock, u64 *mask,
-			    u64 bits, bool set,
-			    u64 (*pending)(struct ntbe_dev *nd))
+static void ntbe_mask_update(struct ntbe_dev *nd, spinlock_t *lock,
+			     u64 *mask, u64 bits, bool set,
+			     u64 (*pending)(struct ntbe_dev *nd))
 {
 	unsigned long fl;
 	bool fire;
@@ -182,7 +182,6 @@ static int ntbe_mask_update(struct ntbe_dev *nd, spinlock_t *lock, u64 *mask,
 	spin_unlock_irqrestore(lock, fl);
 	if (fire)
 		ntbe_defer_delivery(nd);
-	return 0;
 }
 
 static int ntbe_db_set_mask(struct ntb_dev *ntb, u64 bits)
@@ -191,8 +190,9 @@ static int ntbe_db_set_mask(struct ntb_dev *ntb, u64 bits)
 
 	if (bits & ~nd->prof->db_valid)
 		return -EINVAL;
-	return ntbe_mask_update(nd, &nd->db_lock, &nd->db_mask, bits, true,
-				ntbe_db_pending);
+	ntbe_mask_update(nd, &nd->db_lock, &nd->db_mask, bits, true,
+			 ntbe_db_pending);
+	return 0;
 }
 
 static int ntbe_db_clear_mask(struct ntb_dev *ntb, u64 bits)
@@ -201,8 +201,9 @@ static int ntbe_db_clear_mask(struct ntb_dev *ntb, u64 bits)
 
 	if (bits & ~nd->prof->db_valid)
 		return -EINVAL;
-	return ntbe_mask_update(nd, &nd->db_lock, &nd->db_mask, bits, false,
-				ntbe_db_pending);
+	ntbe_mask_update(nd, &nd->db_lock, &nd->db_mask, bits, false,
+			 ntbe_db_pending);
+	return 0;
 }
 
 /* EPF: the doorbell masks are accepted and do nothing. */
@@ -455,16 +456,18 @@ static int ntbe_msg_set_mask(struct ntb_dev *ntb, u64 bits)
 
 	if (bits & ~(prof->msg_inbits | prof->msg_outbits))
 		return -EINVAL;
-	return ntbe_mask_update(nd, &nd->msg_lock, &nd->msg_mask, bits, true,
-				ntbe_msg_status);
+	ntbe_mask_update(nd, &nd->msg_lock, &nd->msg_mask, bits, true,
+			 ntbe_msg_status);
+	return 0;
 }
 
 static int ntbe_msg_clear_mask(struct ntb_dev *ntb, u64 bits)
 {
 	struct ntbe_dev *nd = ntb_ndev(ntb);
 
-	return ntbe_mask_update(nd, &nd->msg_lock, &nd->msg_mask, bits, false,
-				ntbe_msg_status);
+	ntbe_mask_update(nd, &nd->msg_lock, &nd->msg_mask, bits, false,
+			 ntbe_msg_status);
+	return 0;
 }
 
 static u32 ntbe_msg_read(struct ntb_dev *ntb, int *pidx, int midx)

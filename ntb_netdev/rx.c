@@ -263,22 +263,24 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 		 * kernel polls again by itself (busy polling, deferred hard
 		 * interrupts): that interrupt is what they save.
 		 */
-		bool defer = ntbnet_napi_defers(napi, done);
-
-		if (!defer && !test_and_set_bit(NTBNET_EV_ARMED, &rx->events)) {
+		if (ntbnet_napi_defers(napi, done)) {
+			ntbnet_inc(&rx->stats.syncp, &rx->stats.deferred);
+			if (napi_complete_done(napi, done)) {
+				/* guessed wrong: nobody polls unless we ask */
+				ntbnet_inc(&rx->stats.syncp,
+					   &rx->stats.defer_missed);
+				napi_schedule(napi);
+			}
+			return done;
+		}
+		if (!test_and_set_bit(NTBNET_EV_ARMED, &rx->events)) {
 			/* The flag is visible before the token can be seen. */
 			smp_mb__after_atomic();
 			ntbnet_inc(&rx->stats.syncp, &rx->stats.arms);
 			if (ntbring_rx_arm(&rx->ring))
 				return budget;
 		}
-		if (defer)
-			ntbnet_inc(&rx->stats.syncp, &rx->stats.deferred);
-		if (napi_complete_done(napi, done) && defer) {
-			/* guessed wrong: nobody polls again unless we ask */
-			ntbnet_inc(&rx->stats.syncp, &rx->stats.defer_missed);
-			napi_schedule(napi);
-		}
+		napi_complete_done(napi, done);
 	}
 	return done;
 }

@@ -46,21 +46,18 @@ rc=0
 # run KA KB TEST WHAT: one lab test, node a on kernel KA, b on KB (each
 # boot of the lab says what uname -r answered on each node: lib.sh lab_up)
 run() {
-	local ka=$1 kb=$2 t=$ROOT/tests/lab/$3 what=$4 start out r spec
+	local ka=$1 kb=$2 t=$ROOT/tests/lab/$3 what=$4 start out r spec nk
 	spec="a=$ka,b=$kb"
 	start=$(date +%s)
 	out=$(NTBLAB_KERNEL=$spec "$t" 2>&1)
 	r=$?
-	if [ $r -eq 0 ] && ! echo "$out" | grep -qx "node a: kernel $ka"; then
-		out="$out
-FAIL: node a did not run $ka"
-		r=1
-	fi
-	if [ $r -eq 0 ] && ! echo "$out" | grep -qx "node b: kernel $kb"; then
-		out="$out
-FAIL: node b did not run $kb"
-		r=1
-	fi
+	for nk in "a $ka" "b $kb"; do
+		if [ $r -eq 0 ] && ! echo "$out" | grep -qx "node ${nk% *}: kernel ${nk#* }"; then
+			out="$out
+FAIL: node ${nk% *} did not run ${nk#* }"
+			r=1
+		fi
+	done
 	if [ $r -eq 0 ]; then
 		echo "$out" | grep '^ok\|^node' | awk '!seen[$0]++' | sed 's/^/    /'
 		echo "ok ($(( $(date +%s) - start ))s): $what ($3, kernel $spec)"

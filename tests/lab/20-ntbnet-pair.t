@@ -88,9 +88,13 @@ wait_until_q 3 pings a $B || fail "ping after forced link up"
 ok "forced link down/up: carrier followed, back in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 
 # --- corrupted window bytes during traffic (b's inbound window): the
-# producer index and 256 KiB of records. Only bytes published and not yet
-# consumed are ever read, so one shot can miss: shoot again (at most 25
-# times) until b has counted a rejection.
+# producer index (offset 0) and the whole receive ring (4 MiB of records
+# from 0x200, NTBRING_OFF_RECS: b's ring is 16384 x 256 B). The hello at
+# 0x100 has its own step below: a clobbered hello re-pairs the link and
+# restarts the rings, which would hide the record errors this step counts.
+# Only records published and not yet consumed are ever read, so one shot
+# can land between batches: shoot again (at most 25 times) until b has
+# counted a rejection.
 bad_b() {
 	on_q b ethtool -S ntb0 |
 		awk '$1 ~ /^rx0_(err_|drop_bad_|drop_runt)/ { s += $2 } END { print s + 0 }'
@@ -100,7 +104,7 @@ bg=$!
 sleep 1
 errs=0 shots=0
 while [ $shots -lt 25 ] && [ "$errs" -eq 0 ]; do
-	on_q b "echo '0 4' > $DBG/corrupt; echo '256 262144' > $DBG/corrupt"
+	on_q b "echo '0 4' > $DBG/corrupt; echo '512 4194304' > $DBG/corrupt"
 	shots=$((shots + 1))
 	sleep 0.2
 	errs=$(bad_b)
@@ -111,6 +115,19 @@ wait $bg || true
 wait_until_q 5 pings a $B || fail "no traffic after corruption"
 clean_logs
 ok "window corruption: $errs errors counted after $shots shots, traffic continues, no splat"
+
+# --- the peer's hello in b's window (0x100, 64 bytes) overwritten: b
+# counts link_hello_lost, announces a new generation, a writes its hello
+# again and the link comes back by itself.
+hello_lost_b() { on_q b ethtool -S ntb0 | awk '$1 == "link_hello_lost:" { print $2 }'; }
+hello_lost_above() { [ "$(hello_lost_b)" -gt "$1" ]; }
+hl0=$(hello_lost_b)
+[ -n "$hl0" ] || fail "ethtool -S on b has no link_hello_lost"
+on_q b "echo '256 64' > $DBG/corrupt"
+wait_until_q 3 hello_lost_above "$hl0" ||
+	fail "hello overwritten: link_hello_lost stays $hl0"
+wait_until_q 5 pings a $B || fail "no link after the hello was overwritten"
+ok "hello overwritten: counted (link_hello_lost $hl0 -> $(hello_lost_b)), link back"
 
 # --- rmmod + modprobe on either side while the other sends
 for pair in "b a $A" "a b $B"; do

@@ -122,6 +122,12 @@ ntbnet-mirror|-|--lab --jobs foo
 ntbnet-mirror|-|--lab frob
 ntbnet-mirror|-|--lab --only b run
 ntbnet-mirror|-|--lab --json /no/such/dir/m.json
+ntbnet-mirror|-|--lab --transport iscsi
+ntbnet-mirror|-|--peer 198.18.0.2 failover
+ntbnet-mirror|-|--lab failover -t 5 --crash-after 5
+ntbnet-mirror|-|--lab failover --fault power
+ntbnet-mirror|-|--lab --transport nvme --keep-alive-tmo 0
+ntbnet-mirror|-|--lab --transport nvme --ctrl-loss-tmo 1.5
 ntbnet-sweep|-|
 ntbnet-sweep|-|--lab -t 0
 ntbnet-sweep|-|--lab --sizes 8K,12XB

@@ -7,7 +7,8 @@
 # legs' data areas, each read on its own node) must pass, and must catch a
 # divergence made behind md's back. Then b crashes during verified random
 # writes: fio on a goes on without an error, b boots, the leg comes back
-# (a full recovery: b's RAM disk is blank) and the check passes. A setup
+# (a full recovery: b's RAM disk is blank) and the check passes; the NTB
+# link down for 15 s: the leg comes back by --re-add (bitmap). A setup
 # that fails half way, and teardown, leave no target, connection, array
 # or RAM disk behind.
 # Any kernel warning in either log (clean_logs) fails the test.
@@ -44,7 +45,8 @@ wait_until 5 "a listener on b's port 4420" listens b 4420
 if $MIRROR setup --size 64M 2>"$OUT/setup-fail.err"; then
 	fail "setup succeeded with b's port 4420 taken"
 fi
-grep -q "4420" "$OUT/setup-fail.err" || fail "setup failure does not name the port: $(tail -3 "$OUT/setup-fail.err")"
+grep -q "port 4420 on $B:4420" "$OUT/setup-fail.err" ||
+	fail "setup failure does not name the port: $(tail -3 "$OUT/setup-fail.err")"
 on b 'pkill -x iperf3' || true
 for n in a b; do nothing_left $n || fail "node $n: left behind by a failed setup"; done
 ok "a failed setup (port taken) says why and leaves nothing behind"
@@ -123,6 +125,22 @@ print("ok: a ran without b %ss after the crash; longest pause of writes %ss; "
          f["writes_completed"], j["verified_bytes"] >> 20))
 PY
 ok "b crashed mid-write: fio on a without an error, b back, full recovery, b == a"
+
+# --- the NTB link down for 15 s under verified writes: b's disk survives,
+# the leg comes back with --re-add and only what the bitmap marked is copied
+$MIRROR failover -t 30 --fault link --crash-after 5 --link-down 15 --json >"$OUT/failover-link.json" ||
+	fail "failover --fault link: $(tail -c 600 "$OUT/failover-link.json")"
+python3 - "$OUT/failover-link.json" <<'PY' || fail "failover-link.json"
+import json, sys
+f = json.load(open(sys.argv[1]))["failover"]
+j = f["fio"]
+assert f["fault"] == "link" and f["rejoin"] == "re-add", f["rejoin"]
+assert j["fio_rc"] == 0 and j["fio_error"] == 0 and j["verify_errors"] == 0, j
+assert f["check"]["mismatch_cnt"] == 0 and f["check"]["sha256_equal"] and f["ok"], f["check"]
+print("ok: link down 15 s: a ran without b %ss after; longest pause of writes %ss; "
+      "re-added %ss after" % (f["degraded_after_s"], f["max_write_gap_s"], f["rejoined_after_s"]))
+PY
+ok "NTB link down mid-write: fio on a without an error, leg re-added (bitmap), b == a"
 
 $MIRROR teardown || fail "ntbnet-mirror teardown"
 for n in a b; do nothing_left $n || fail "node $n: left behind by teardown"; done

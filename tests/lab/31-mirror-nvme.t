@@ -124,6 +124,8 @@ print("ok: a ran without b %ss after the crash; longest pause of writes %ss; "
       % (f["degraded_after_s"], f["max_write_gap_s"], f["rejoined_after_s"],
          f["writes_completed"], j["verified_bytes"] >> 20))
 PY
+$MIRROR status | grep -q "^a: array clean, degraded 0, idle, legs .*nvme[0-9]*n1:in_sync+write_mostly" ||
+	fail "after the rejoin the remote leg is not in sync and write-mostly: $($MIRROR status)"
 ok "b crashed mid-write: fio on a without an error, b back, full recovery, b == a"
 
 # --- the NTB link down for 15 s under verified writes: b's disk survives,

@@ -27,7 +27,7 @@ done
 export PATH=$work/bin:$PATH
 export NTBLAB_DIR=$work/lab DEMO_OUT=$work/demo
 mkdir -p "$DEMO_OUT" && echo keep >"$DEMO_OUT/summary.txt"
-unset SOAK_SECS DEMO_DRIVERS DEMO_SIZES DEMO_SECS ROUNDS RUNS SECS DMA KVER KDIR \
+unset SOAK_SECS DEMO_DRIVERS DEMO_SIZES DEMO_SECS ROUNDS RUNS SECS DMA CPUS KVER KDIR \
 	NTBLAB_EXEC_TIMEOUT
 touch "$work/marker"
 sleep 1	# mtimes have a granularity of a second on some file systems
@@ -162,6 +162,7 @@ bench-drivers|-|-t 0
 bench-drivers|-|-t
 bench-drivers|ROUNDS=0|
 bench-drivers|RUNS=two|
+bench-drivers|CPUS=9|
 bench-drivers|DMA=2|
 kver|-|--bogus
 install-deps|-|--bogus

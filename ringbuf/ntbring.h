@@ -142,6 +142,8 @@ struct ntbring_rec_hdr {
  * @max_len:  max_len of that ring.
  * @ack_gen:  the reader generation the writer has attached to, 0 if none.
  * @hb:       heartbeat, incremented by the writer every period.
+ * @queues:   ring pairs the writer asks for (NTBRING_FEAT_MQ): it sized
+ *            its receive rings for this many; 0 (a 2.0 writer) means 1.
  * @rsvd:     zero.
  */
 struct ntbring_hello {
@@ -153,7 +155,8 @@ struct ntbring_hello {
 	__le32 max_len;
 	__le32 ack_gen;
 	__le32 hb;
-	__le32 rsvd[24];
+	__le32 queues;
+	__le32 rsvd[23];
 };
 
 /**
@@ -365,6 +368,8 @@ struct ntbring_frame {
 int ntbring_geom_check(const struct ntbring_geom *g);
 u32 ntbring_nrec(u32 rec_size, u32 len);
 u32 ntbring_area_size(const struct ntbring_geom *g);
+u64 ntbring_mq_area_size(const struct ntbring_geom *g, u32 queues);
+u32 ntbring_off_recs(const struct ntbring_geom *g, u32 queues, u32 q);
 
 /* ---- producer ---- */
 
@@ -404,6 +409,7 @@ const char *ntbring_bad_name(enum ntbring_bad reason);
 #define NTBRING_VERSION_MINOR	0u
 /* Features understood by this library; the link uses the AND of both. */
 #define NTBRING_FEAT_CONTIG	0x00000001u	/* sender pads, never wraps */
+#define NTBRING_FEAT_MQ		0x00000002u	/* several ring pairs (2.1) */
 #define NTBRING_FEAT_KNOWN	0x00000001u
 
 /*
@@ -435,6 +441,7 @@ enum ntbring_hello_word {
 	NTBRING_H_MAXLEN,
 	NTBRING_H_ACK_GEN,
 	NTBRING_H_HB,
+	NTBRING_H_QUEUES,
 	NTBRING_H_COUNT,
 };
 
@@ -444,6 +451,35 @@ static_assert(offsetof(struct ntbring_hello, ack_gen) ==
 	      4 * NTBRING_H_ACK_GEN, "hello ack_gen");
 static_assert(offsetof(struct ntbring_hello, hb) == 4 * NTBRING_H_HB,
 	      "hello hb");
+static_assert(offsetof(struct ntbring_hello, queues) ==
+	      4 * NTBRING_H_QUEUES, "hello queues");
+
+/*
+ * Several ring pairs (NTBRING_FEAT_MQ, protocol 2.1). Queue 0's lines stay
+ * at NTBRING_OFF_PROD/CONS; queue q > 0 has its lines at
+ * NTBRING_OFF_QLINES + q * NTBRING_QLINES_STRIDE. With one queue the
+ * records start at NTBRING_OFF_RECS (the 2.0 layout); with n > 1, queue
+ * q's records at NTBRING_OFF_MQ_RECS + q * rec_size * rec_count.
+ */
+#define NTBRING_QUEUES_MAX	16u
+#define NTBRING_OFF_QLINES	0x1000u
+#define NTBRING_QLINES_STRIDE	0x100u
+#define NTBRING_OFF_MQ_RECS	0x2000u
+
+static_assert(NTBRING_OFF_QLINES + NTBRING_QUEUES_MAX * NTBRING_QLINES_STRIDE
+	      <= NTBRING_OFF_MQ_RECS, "queue lines fit below the records");
+
+/* Window offset of queue @q's producer line (its consumer line: + 0x80). */
+static inline u32 ntbring_off_prod(u32 q)
+{
+	return q ? NTBRING_OFF_QLINES + q * NTBRING_QLINES_STRIDE :
+		   NTBRING_OFF_PROD;
+}
+
+static inline u32 ntbring_off_cons(u32 q)
+{
+	return ntbring_off_prod(q) + (NTBRING_OFF_CONS - NTBRING_OFF_PROD);
+}
 
 /**
  * struct ntbring_hs - one side's handshake: its words and its hello.
@@ -454,6 +490,8 @@ static_assert(offsetof(struct ntbring_hello, hb) == 4 * NTBRING_H_HB,
  * @peer_gen: the peer generation this side has attached to, 0 if none
  *            (the hello's ack_gen).
  * @gen:      this side's generation, never 0.
+ * @queues:   ring pairs this side asks for, 1..NTBRING_QUEUES_MAX; its
+ *            receive rings are sized for that many.
  */
 struct ntbring_hs {
 	u32 version;
@@ -462,6 +500,7 @@ struct ntbring_hs {
 	u32 win_size;
 	u32 peer_gen;
 	u32 gen;
+	u32 queues;
 };
 
 /**

@@ -158,6 +158,7 @@ static void ntbnet_self_hs(struct ntbnet_priv *priv, struct ntbring_hs *hs)
 	hs->win_size = priv->in_size;
 	hs->peer_gen = priv->acked;
 	hs->gen = priv->gen;
+	hs->queues = priv->nq_max;
 }
 
 static void __iomem *ntbnet_hello_out(struct ntbnet_priv *priv, int word)
@@ -368,19 +369,23 @@ static void ntbnet_attach(struct ntbnet_priv *priv,
 			  const struct ntbring_hs *hs)
 {
 	struct net_device *ndev = priv->ndev;
+	unsigned int i;
 	bool running;
 
 	priv->peer = *hs;
 	priv->features = hs->features & NTBRING_FEAT_KNOWN;
 	rtnl_lock();
-	ntbnet_tx_attach(priv, &hs->rx, ntbring_start_index(priv->gen,
-							    hs->gen));
+	for (i = 0; i < priv->nq; i++)
+		ntbnet_tx_attach(&priv->txq[i], hs,
+				 ntbnet_start_index(priv->gen, hs->gen, i));
 	running = netif_running(ndev);
 	if (running)
-		napi_disable(&priv->rxq.napi);
-	ntbnet_rx_attach(priv, ntbring_start_index(hs->gen, priv->gen));
+		ntbnet_napi_disable(priv);
+	for (i = 0; i < priv->nq; i++)
+		ntbnet_rx_attach(&priv->rxq[i],
+				 ntbnet_start_index(hs->gen, priv->gen, i));
 	if (running)
-		napi_enable(&priv->rxq.napi);
+		ntbnet_napi_enable(priv);
 	ntbnet_reconcile_mtu(priv, hs->rx.max_len);
 	rtnl_unlock();
 
@@ -415,7 +420,7 @@ static void ntbnet_carrier_up(struct ntbnet_priv *priv)
 		    priv->rx_geom.rec_size, ntbnet_dma_name(&priv->dma));
 	netif_carrier_on(ndev);
 	ntbnet_tx_start(priv);
-	ntbnet_napi_kick(priv);
+	ntbnet_napi_kick_all(priv);
 	priv->notify_peers = NTBNET_NOTIFY_ROUNDS;
 }
 
@@ -439,10 +444,10 @@ void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why)
 	ntbnet_tx_detach(priv);
 	running = netif_running(ndev);
 	if (running)
-		napi_disable(&priv->rxq.napi);
+		ntbnet_napi_disable(priv);
 	ntbnet_rx_detach(priv);
 	if (running)
-		napi_enable(&priv->rxq.napi);
+		ntbnet_napi_enable(priv);
 	/* Until the next peer: any MTU our own ring carries. */
 	ndev->max_mtu = min_t(u32, NTBNET_MTU_MAX, priv->rx_geom.max_len -
 			      NTBNET_FRAME_OVERHEAD);
@@ -585,10 +590,16 @@ static enum ntbring_hs_err ntbnet_read_peer(struct ntbnet_priv *priv,
  */
 static bool ntbnet_rx_out_of_sync(struct ntbnet_priv *priv)
 {
-	unsigned long since = READ_ONCE(priv->rxq.bad_since);
+	unsigned int i;
 
-	return since && time_after(jiffies, since +
-				   msecs_to_jiffies(priv->hb_timeout_ms));
+	for (i = 0; i < priv->nq; i++) {
+		unsigned long since = READ_ONCE(priv->rxq[i].bad_since);
+
+		if (since && time_after(jiffies, since +
+					msecs_to_jiffies(priv->hb_timeout_ms)))
+			return true;
+	}
+	return false;
 }
 
 /* One step of the state machine. Returns the delay to the next one. */

@@ -63,10 +63,10 @@ static int ntbnet_open(struct net_device *ndev)
 {
 	struct ntbnet_priv *priv = netdev_priv(ndev);
 
-	napi_enable(&priv->rxq.napi);
+	ntbnet_napi_enable(priv);
 	ntbnet_tx_start(priv);
 	/* Frames may have arrived while we were down. */
-	ntbnet_napi_kick(priv);
+	ntbnet_napi_kick_all(priv);
 	return 0;
 }
 
@@ -75,7 +75,7 @@ static int ntbnet_stop(struct net_device *ndev)
 	struct ntbnet_priv *priv = netdev_priv(ndev);
 
 	netif_tx_disable(ndev);
-	napi_disable(&priv->rxq.napi);
+	ntbnet_napi_disable(priv);
 	return 0;
 }
 
@@ -94,21 +94,29 @@ static void ntbnet_get_stats64(struct net_device *ndev,
 			       struct rtnl_link_stats64 *s)
 {
 	struct ntbnet_priv *priv = netdev_priv(ndev);
-	const struct ntbnet_txq_stats *ts = &priv->txq.stats;
-	const struct ntbnet_rxq_stats *rs = &priv->rxq.stats;
-	unsigned int start;
+	unsigned int start, i;
+	u64 packets, bytes;
 
 	netdev_stats_to_stats64(s, &ndev->stats);
-	do {
-		start = u64_stats_fetch_begin(&ts->syncp);
-		s->tx_packets = ts->packets;
-		s->tx_bytes = ts->bytes;
-	} while (u64_stats_fetch_retry(&ts->syncp, start));
-	do {
-		start = u64_stats_fetch_begin(&rs->syncp);
-		s->rx_packets = rs->packets;
-		s->rx_bytes = rs->bytes;
-	} while (u64_stats_fetch_retry(&rs->syncp, start));
+	for (i = 0; i < priv->nq_max; i++) {
+		const struct ntbnet_txq_stats *ts = &priv->txq[i].stats;
+		const struct ntbnet_rxq_stats *rs = &priv->rxq[i].stats;
+
+		do {
+			start = u64_stats_fetch_begin(&ts->syncp);
+			packets = ts->packets;
+			bytes = ts->bytes;
+		} while (u64_stats_fetch_retry(&ts->syncp, start));
+		s->tx_packets += packets;
+		s->tx_bytes += bytes;
+		do {
+			start = u64_stats_fetch_begin(&rs->syncp);
+			packets = rs->packets;
+			bytes = rs->bytes;
+		} while (u64_stats_fetch_retry(&rs->syncp, start));
+		s->rx_packets += packets;
+		s->rx_bytes += bytes;
+	}
 }
 
 static const struct net_device_ops ntbnet_netdev_ops = {
@@ -221,8 +229,9 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	if (err)
 		return err;
 
-	ndev = alloc_netdev(sizeof(*priv), "ntb%d", NET_NAME_ENUM,
-			    ether_setup);
+	ndev = alloc_netdev_mqs(sizeof(*priv), "ntb%d", NET_NAME_ENUM,
+				ether_setup, NTBNET_QUEUES_MAX,
+				NTBNET_QUEUES_MAX);
 	if (!ndev)
 		return -ENOMEM;
 	SET_NETDEV_DEV(ndev, &ntb->dev);
@@ -234,6 +243,9 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	priv->heartbeat_ms = ntbnet_heartbeat_ms;
 	priv->hb_timeout_ms = ntbnet_hb_timeout_ms;
 	priv->tx_entries = ntbnet_tx_entries;
+	/* one queue pair until the multi-queue handshake exists */
+	priv->nq_max = 1;
+	priv->nq = 1;
 	u64_stats_init(&priv->lstats.syncp);
 	ntbnet_setup_db(priv);
 	priv->out_xlat = !ntb->ops->mw_set_trans;
@@ -252,6 +264,11 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 			priv->out_size, ntbnet_use_dma, ntbnet_copybreak);
 	ntbnet_setup_netdev(priv);
 	netif_carrier_off(ndev);
+	err = netif_set_real_num_tx_queues(ndev, priv->nq);
+	if (!err)
+		err = netif_set_real_num_rx_queues(ndev, priv->nq);
+	if (err)
+		goto err_dma_exit;
 
 	err = register_netdev(ndev);
 	if (err)

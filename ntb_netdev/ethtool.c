@@ -245,7 +245,7 @@ static int ntbnet_set_ringparam(struct net_device *ndev,
 		NL_SET_ERR_MSG(extack, "rx must be a power of two");
 		return -EINVAL;
 	}
-	if (ntbnet_geom_for(priv, ring->rx_pending, &g) ||
+	if (ntbnet_geom_for(priv, ring->rx_pending, priv->nq_want, &g) ||
 	    g.rec_count != ring->rx_pending) {
 		NL_SET_ERR_MSG(extack, "rx ring does not fit the window");
 		return -EINVAL;
@@ -254,6 +254,39 @@ static int ntbnet_set_ringparam(struct net_device *ndev,
 		return 0;
 	priv->rec_count = ring->rx_pending;
 	/* Applied by a link reset: new generation, new announcement. */
+	WRITE_ONCE(priv->reset, true);
+	ntbnet_link_kick(priv);
+	return 0;
+}
+
+static void ntbnet_get_channels(struct net_device *ndev,
+				struct ethtool_channels *ch)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+
+	ch->max_combined = priv->nq_max;
+	ch->combined_count = priv->nq_want;
+}
+
+/*
+ * The queue pairs to ask the peer for; the link runs with the smaller of
+ * both asks (link up says how many). Applied by a link reset, like -G.
+ */
+static int ntbnet_set_channels(struct net_device *ndev,
+			       struct ethtool_channels *ch)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+	struct ntbring_geom g;
+
+	if (ch->rx_count || ch->tx_count || ch->other_count ||
+	    !ch->combined_count || ch->combined_count > priv->nq_max)
+		return -EINVAL;
+	if (ch->combined_count == priv->nq_want)
+		return 0;
+	/* the rings must still fit the window, maybe with fewer records */
+	if (ntbnet_geom_for(priv, NTBRING_REC_COUNT_MIN, ch->combined_count, &g))
+		return -ENOSPC;
+	WRITE_ONCE(priv->nq_want, ch->combined_count);
 	WRITE_ONCE(priv->reset, true);
 	ntbnet_link_kick(priv);
 	return 0;
@@ -288,6 +321,8 @@ static const struct ethtool_ops ntbnet_ethtool_ops = {
 	.get_ethtool_stats	= ntbnet_get_ethtool_stats,
 	.get_ringparam		= ntbnet_get_ringparam,
 	.set_ringparam		= ntbnet_set_ringparam,
+	.get_channels		= ntbnet_get_channels,
+	.set_channels		= ntbnet_set_channels,
 	.get_link_ksettings	= ntbnet_get_link_ksettings,
 };
 

@@ -158,7 +158,7 @@ static void ntbnet_self_hs(struct ntbnet_priv *priv, struct ntbring_hs *hs)
 	hs->win_size = priv->in_size;
 	hs->peer_gen = priv->acked;
 	hs->gen = priv->gen;
-	hs->queues = priv->nq_max;
+	hs->queues = priv->nq_lay;
 }
 
 static void __iomem *ntbnet_hello_out(struct ntbnet_priv *priv, int word)
@@ -237,6 +237,10 @@ static void ntbnet_announce(struct ntbnet_priv *priv)
 	 * pairing, and a hello of ours is owed to whoever answers.
 	 */
 	memset(priv->in_buf, 0, NTBRING_OFF_RECS);
+	if (priv->nq_lay > 1)
+		memset(priv->in_buf + ntbring_off_prod(&priv->rx_geom,
+						       priv->nq_lay, 1), 0,
+		       (priv->nq_lay - 1) * NTBRING_QLINES_STRIDE);
 	priv->hello_to = 0;
 	ntbnet_self_hs(priv, &hs);
 	ntbring_words_encode(&hs, w);
@@ -375,6 +379,15 @@ static void ntbnet_attach(struct ntbnet_priv *priv,
 	priv->peer = *hs;
 	priv->features = hs->features & NTBRING_FEAT_KNOWN;
 	rtnl_lock();
+	/* hs->queues is 1 unless the peer speaks MQ */
+	priv->nq = min(priv->nq_lay, hs->queues);
+	if (netif_set_real_num_tx_queues(ndev, priv->nq) ||
+	    netif_set_real_num_rx_queues(ndev, priv->nq)) {
+		/* only fails growing past what was allocated: cannot here */
+		priv->nq = 1;
+		netif_set_real_num_tx_queues(ndev, 1);
+		netif_set_real_num_rx_queues(ndev, 1);
+	}
 	for (i = 0; i < priv->nq; i++)
 		ntbnet_tx_attach(&priv->txq[i], hs,
 				 ntbnet_start_index(priv->gen, hs->gen, i));
@@ -413,11 +426,12 @@ static void ntbnet_carrier_up(struct ntbnet_priv *priv)
 	priv->up_since = jiffies;
 	ntbnet_inc(&priv->lstats.syncp, &priv->lstats.link_up);
 	netdev_info(ndev,
-		    "link up: peer generation %08x, protocol %u.%u, tx ring %u x %u B, rx ring %u x %u B, copy %s\n",
+		    "link up: peer generation %08x, protocol %u.%u, tx ring %u x %u B, rx ring %u x %u B, %u queue%s, copy %s\n",
 		    priv->peer.gen, priv->peer.version >> 16,
 		    priv->peer.version & 0xffff, priv->peer.rx.rec_count,
 		    priv->peer.rx.rec_size, priv->rx_geom.rec_count,
-		    priv->rx_geom.rec_size, ntbnet_dma_name(&priv->dma));
+		    priv->rx_geom.rec_size, priv->nq, priv->nq == 1 ? "" : "s",
+		    ntbnet_dma_name(&priv->dma));
 	netif_carrier_on(ndev);
 	ntbnet_tx_start(priv);
 	ntbnet_napi_kick_all(priv);
@@ -474,13 +488,15 @@ static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 	struct ntbring_geom g;
 	int err;
 
+	/* the queue count ethtool -L asked for, laid out from now on */
+	priv->nq_lay = READ_ONCE(priv->nq_want);
 	err = ntbnet_inbuf_limits(priv);
 	/*
 	 * Without an IOMMU or CMA the page allocator gives at most 4 MiB in
 	 * one piece: halve the ring until its window can be allocated.
 	 */
 	while (!err) {
-		err = ntbnet_geom_for(priv, count, &g);
+		err = ntbnet_geom_for(priv, count, priv->nq_lay, &g);
 		if (!err)
 			err = ntbnet_inbuf_setup(priv, &g);
 		if (err != -ENOMEM || g.rec_count / 2 < NTBRING_REC_COUNT_MIN)
@@ -545,7 +561,7 @@ static unsigned long ntbnet_peer_reset(struct ntbnet_priv *priv,
 static enum ntbring_hs_err ntbnet_check_peer(struct ntbnet_priv *priv,
 					     const struct ntbring_hs *hs)
 {
-	if ((u64)ntbring_area_size(&hs->rx) > priv->out_size ||
+	if (ntbring_mq_area_size(&hs->rx, hs->queues) > priv->out_size ||
 	    hs->rx.max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD)
 		return NTBRING_HS_GEOM;
 	return NTBRING_HS_OK;

@@ -59,6 +59,11 @@ module_param_named(hb_timeout_ms, ntbnet_hb_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(hb_timeout_ms,
 		 "Carrier goes down when the peer's heartbeat stops this long (default 600)");
 
+static unsigned int ntbnet_max_queues;
+module_param_named(max_queues, ntbnet_max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues,
+		 "Queue pairs an interface can use, 1..16, each with its rings and NAPI; the peer's count and ethtool -L may lower it; 0 = one per online CPU (default 0)");
+
 static int ntbnet_open(struct net_device *ndev)
 {
 	struct ntbnet_priv *priv = netdev_priv(ndev);
@@ -221,6 +226,7 @@ static void ntbnet_setup_netdev(struct ntbnet_priv *priv)
 
 static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 {
+	unsigned int nq_max = ntbnet_max_queues ?: num_online_cpus();
 	struct ntbnet_priv *priv;
 	struct net_device *ndev;
 	int err;
@@ -229,9 +235,9 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	if (err)
 		return err;
 
+	nq_max = clamp_t(unsigned int, nq_max, 1, NTBNET_QUEUES_MAX);
 	ndev = alloc_netdev_mqs(sizeof(*priv), "ntb%d", NET_NAME_ENUM,
-				ether_setup, NTBNET_QUEUES_MAX,
-				NTBNET_QUEUES_MAX);
+				ether_setup, nq_max, nq_max);
 	if (!ndev)
 		return -ENOMEM;
 	SET_NETDEV_DEV(ndev, &ntb->dev);
@@ -243,8 +249,10 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	priv->heartbeat_ms = ntbnet_heartbeat_ms;
 	priv->hb_timeout_ms = ntbnet_hb_timeout_ms;
 	priv->tx_entries = ntbnet_tx_entries;
-	/* one queue pair until the multi-queue handshake exists */
-	priv->nq_max = 1;
+	/* all of them asked for; the peer's answer sets how many run */
+	priv->nq_max = nq_max;
+	priv->nq_want = nq_max;
+	priv->nq_lay = nq_max;
 	priv->nq = 1;
 	u64_stats_init(&priv->lstats.syncp);
 	ntbnet_setup_db(priv);

@@ -355,7 +355,10 @@ static inline void ntbnet_inc(struct u64_stats_sync *syncp, u64 *ctr)
  *                allocations.
  * @dma:          the copy engine.
  * @txq, @rxq:    the queue pairs; @nq in use (attached to the peer's
- *                rings), @nq_max set up (NAPI registered, entries).
+ *                rings), @nq_want asked for (ethtool -L), @nq_lay what
+ *                our window is laid out for and our hello announces
+ *                (@nq_want when the link work last restarted), @nq_max
+ *                set up (NAPI registered, entries).
  * @lstats:       link counters.
  * @dbg:          debugfs directory.
  */
@@ -407,6 +410,8 @@ struct ntbnet_priv {
 
 	struct ntbnet_dma dma;
 	unsigned int nq;
+	unsigned int nq_want;
+	unsigned int nq_lay;
 	unsigned int nq_max;
 	struct ntbnet_txq txq[NTBNET_QUEUES_MAX];
 	struct ntbnet_rxq rxq[NTBNET_QUEUES_MAX];
@@ -426,7 +431,7 @@ int ntbnet_window_init(struct ntbnet_priv *priv);
 void ntbnet_window_exit(struct ntbnet_priv *priv);
 int ntbnet_inbuf_limits(struct ntbnet_priv *priv);
 int ntbnet_inbuf_setup(struct ntbnet_priv *priv, const struct ntbring_geom *g);
-int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
+int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count, u32 queues,
 		    struct ntbring_geom *g);
 
 /* link.c: handshake, carrier, peer life cycle */

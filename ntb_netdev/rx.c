@@ -392,7 +392,7 @@ void ntbnet_napi_disable(struct ntbnet_priv *priv)
  * @rx: the receive queue.
  * @start: initial index for this pair of generations.
  *
- * Our window holds as many rings as we announced (@nq_max). Caller holds
+ * Our window holds as many rings as we announced (@nq_lay). Caller holds
  * RTNL and has NAPI disabled (or the interface down).
  */
 void ntbnet_rx_attach(struct ntbnet_rxq *rx, u32 start)
@@ -400,10 +400,13 @@ void ntbnet_rx_attach(struct ntbnet_rxq *rx, u32 start)
 	struct ntbnet_priv *priv = rx->priv;
 
 	ntbring_rx_init(&rx->ring, &priv->rx_geom,
-			priv->in_buf + ntbring_off_recs(&priv->rx_geom,
-							priv->nq_max, rx->idx),
-			priv->in_buf + ntbring_off_prod(rx->idx),
-			priv->out_win + ntbring_off_cons(rx->idx), start);
+			priv->in_buf + ntbring_off_recs(&priv->rx_geom, rx->idx),
+			priv->in_buf + ntbring_off_prod(&priv->rx_geom,
+							priv->nq_lay, rx->idx),
+			priv->out_win + ntbring_off_cons(&priv->peer.rx,
+							 priv->peer.queues,
+							 rx->idx),
+			start);
 	rx->ready = true;
 }
 

@@ -505,10 +505,14 @@ void ntbnet_tx_attach(struct ntbnet_txq *q, const struct ntbring_hs *peer,
 	struct ntbnet_priv *priv = q->priv;
 
 	spin_lock_bh(&q->lock);
-	q->recs_off = ntbring_off_recs(&peer->rx, peer->queues, q->idx);
+	/* records and producer line in the peer's window, as it laid it out */
+	q->recs_off = ntbring_off_recs(&peer->rx, q->idx);
 	ntbring_tx_init(&q->ring, &peer->rx, priv->out_win + q->recs_off,
-			priv->out_win + ntbring_off_prod(q->idx),
-			priv->in_buf + ntbring_off_cons(q->idx), start);
+			priv->out_win + ntbring_off_prod(&peer->rx,
+							 peer->queues, q->idx),
+			priv->in_buf + ntbring_off_cons(&priv->rx_geom,
+							priv->nq_lay, q->idx),
+			start);
 	q->head = 0;
 	q->tail = 0;
 	q->stop_time = 0;

@@ -13,14 +13,15 @@
 #include "ntbnet.h"
 
 /**
- * ntbnet_geom_for() - geometry of our receive ring for a record count.
- * @priv: the port (its inbound window limit).
- * @rec_count: wanted record count; halved until the ring fits the window.
+ * ntbnet_geom_for() - geometry of our receive rings for a record count.
+ * @priv: the port (its inbound window limit, the queues it announces).
+ * @rec_count: wanted record count; halved until the rings fit the window.
+ * @queues: how many rings the window holds.
  * @g: result.
  *
  * Return: 0, or -EINVAL if no usable geometry fits.
  */
-int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
+int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count, u32 queues,
 		    struct ntbring_geom *g)
 {
 	u32 cap;
@@ -28,13 +29,14 @@ int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
 	g->rec_size = priv->rec_size;
 	g->rec_count = rec_count;
 	while (g->rec_count > NTBRING_REC_COUNT_MIN &&
-	       (u64)ntbring_area_size(g) > priv->in_max)
+	       ntbring_mq_area_size(g, queues) > priv->in_max)
 		g->rec_count /= 2;
 	/* A maximal frame may use at most half the ring. */
 	cap = g->rec_count / 2 * g->rec_size - NTBRING_HDR_SIZE;
 	g->max_len = min_t(u32, cap, NTBNET_MTU_MAX + NTBNET_FRAME_OVERHEAD);
 	if (g->max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD ||
-	    ntbring_geom_check(g) || (u64)ntbring_area_size(g) > priv->in_max)
+	    ntbring_geom_check(g) ||
+	    ntbring_mq_area_size(g, queues) > priv->in_max)
 		return -EINVAL;
 	return 0;
 }
@@ -54,13 +56,14 @@ static void ntbnet_inbuf_free(struct ntbnet_priv *priv)
 /**
  * ntbnet_inbuf_setup() - (re)allocate the inbound window for a geometry.
  * @priv: the port, its rings detached.
- * @g: the geometry of our receive ring.
+ * @g: the geometry of our receive rings (@nq_lay of them).
  *
  * Return: 0 or a negative errno.
  */
 int ntbnet_inbuf_setup(struct ntbnet_priv *priv, const struct ntbring_geom *g)
 {
-	size_t size = round_up(ntbring_area_size(g), priv->in_align);
+	size_t size = round_up(ntbring_mq_area_size(g, priv->nq_lay),
+			       priv->in_align);
 	int err;
 
 	if (priv->in_buf && priv->in_size == size)
@@ -108,7 +111,7 @@ int ntbnet_window_init(struct ntbnet_priv *priv)
 	 */
 	priv->in_align = PAGE_SIZE;
 	priv->in_max = priv->out_size;
-	if (ntbnet_geom_for(priv, priv->rec_count, &g)) {
+	if (ntbnet_geom_for(priv, priv->rec_count, priv->nq_lay, &g)) {
 		dev_err(&ntb->dev, "window of %pa bytes too small for a ring\n",
 			&priv->in_max);
 		return -ENOSPC;

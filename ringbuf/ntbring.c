@@ -91,34 +91,67 @@ u32 ntbring_area_size(const struct ntbring_geom *g)
 	return NTBRING_OFF_RECS + g->rec_size * g->rec_count;
 }
 
+/* Bytes of one ring's records. */
+static u64 ntbring_ring_bytes(const struct ntbring_geom *g)
+{
+	return (u64)g->rec_size * g->rec_count;
+}
+
 /**
  * ntbring_mq_area_size() - window bytes for @queues rings of geometry @g.
- * @g: the geometry of each ring.
- * @queues: 1 (the 2.0 layout) or more.
+ * @g: the geometry of each ring (the window owner's).
+ * @queues: rings the owner announced, 1 (the 2.0 layout) or more.
  *
- * Return: bytes from the window's start to the end of the last ring (64
- * bits: 16 rings of the largest geometry pass 4 GiB).
+ * Return: bytes from the window's start to the end of the last queue's
+ * lines (64 bits: 16 rings of the largest geometry pass 4 GiB).
  */
 u64 ntbring_mq_area_size(const struct ntbring_geom *g, u32 queues)
 {
 	if (queues <= 1)
 		return ntbring_area_size(g);
-	return NTBRING_OFF_MQ_RECS + (u64)queues * g->rec_size * g->rec_count;
+	return NTBRING_OFF_RECS + queues * ntbring_ring_bytes(g) +
+	       (u64)(queues - 1) * NTBRING_QLINES_STRIDE;
 }
 
 /**
  * ntbring_off_recs() - window offset of queue @q's records.
- * @g: the geometry of each ring.
- * @queues: rings the window holds (what its owner announced).
+ * @g: the geometry of each ring (the window owner's).
+ * @q: the queue.
+ *
+ * Return: the offset (the caller checked the window holds the queue).
+ */
+u32 ntbring_off_recs(const struct ntbring_geom *g, u32 q)
+{
+	return NTBRING_OFF_RECS + q * g->rec_size * g->rec_count;
+}
+
+/**
+ * ntbring_off_prod() - window offset of queue @q's producer line.
+ * @g: the geometry of each ring (the window owner's).
+ * @queues: rings the owner announced.
+ * @q: the queue, below @queues.
+ *
+ * Return: the offset; the consumer line is ntbring_off_cons().
+ */
+u32 ntbring_off_prod(const struct ntbring_geom *g, u32 queues, u32 q)
+{
+	if (!q)
+		return NTBRING_OFF_PROD;
+	return ntbring_off_recs(g, queues) + (q - 1) * NTBRING_QLINES_STRIDE;
+}
+
+/**
+ * ntbring_off_cons() - window offset of queue @q's consumer line.
+ * @g: the geometry of each ring (the window owner's).
+ * @queues: rings the owner announced.
  * @q: the queue, below @queues.
  *
  * Return: the offset.
  */
-u32 ntbring_off_recs(const struct ntbring_geom *g, u32 queues, u32 q)
+u32 ntbring_off_cons(const struct ntbring_geom *g, u32 queues, u32 q)
 {
-	if (queues <= 1)
-		return NTBRING_OFF_RECS;
-	return NTBRING_OFF_MQ_RECS + q * g->rec_size * g->rec_count;
+	return ntbring_off_prod(g, queues, q) +
+	       (NTBRING_OFF_CONS - NTBRING_OFF_PROD);
 }
 
 /* ---- producer ---- */

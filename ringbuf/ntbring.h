@@ -369,7 +369,9 @@ int ntbring_geom_check(const struct ntbring_geom *g);
 u32 ntbring_nrec(u32 rec_size, u32 len);
 u32 ntbring_area_size(const struct ntbring_geom *g);
 u64 ntbring_mq_area_size(const struct ntbring_geom *g, u32 queues);
-u32 ntbring_off_recs(const struct ntbring_geom *g, u32 queues, u32 q);
+u32 ntbring_off_recs(const struct ntbring_geom *g, u32 q);
+u32 ntbring_off_prod(const struct ntbring_geom *g, u32 queues, u32 q);
+u32 ntbring_off_cons(const struct ntbring_geom *g, u32 queues, u32 q);
 
 /* ---- producer ---- */
 
@@ -406,11 +408,11 @@ const char *ntbring_bad_name(enum ntbring_bad reason);
 #define NTBRING_ID_MAGIC	0x4e42u		/* "NB", top half of the ID word */
 #define NTBRING_HELLO_MAGIC	0x4e42484cu	/* "NBHL" */
 #define NTBRING_VERSION_MAJOR	2u
-#define NTBRING_VERSION_MINOR	0u
+#define NTBRING_VERSION_MINOR	1u
 /* Features understood by this library; the link uses the AND of both. */
 #define NTBRING_FEAT_CONTIG	0x00000001u	/* sender pads, never wraps */
 #define NTBRING_FEAT_MQ		0x00000002u	/* several ring pairs (2.1) */
-#define NTBRING_FEAT_KNOWN	0x00000001u
+#define NTBRING_FEAT_KNOWN	0x00000003u
 
 /*
  * Words of the mailbox: scratchpads 0..2 (written into the peer's, read
@@ -455,31 +457,16 @@ static_assert(offsetof(struct ntbring_hello, queues) ==
 	      4 * NTBRING_H_QUEUES, "hello queues");
 
 /*
- * Several ring pairs (NTBRING_FEAT_MQ, protocol 2.1). Queue 0's lines stay
- * at NTBRING_OFF_PROD/CONS; queue q > 0 has its lines at
- * NTBRING_OFF_QLINES + q * NTBRING_QLINES_STRIDE. With one queue the
- * records start at NTBRING_OFF_RECS (the 2.0 layout); with n > 1, queue
- * q's records at NTBRING_OFF_MQ_RECS + q * rec_size * rec_count.
+ * Several ring pairs (NTBRING_FEAT_MQ, protocol 2.1). A window is laid
+ * out for the count its owner announced (n) with its owner's geometry:
+ * queue 0 exactly as in 2.0 (lines at NTBRING_OFF_PROD/CONS, records at
+ * NTBRING_OFF_RECS), so a 2.0 peer that sees only queue 0 finds it where
+ * it looks; queue q's records follow, at NTBRING_OFF_RECS + q * ring
+ * bytes; after the last ring, the lines of queues 1..n-1, one
+ * NTBRING_QLINES_STRIDE each (producer line, then consumer line at +0x80).
  */
 #define NTBRING_QUEUES_MAX	16u
-#define NTBRING_OFF_QLINES	0x1000u
 #define NTBRING_QLINES_STRIDE	0x100u
-#define NTBRING_OFF_MQ_RECS	0x2000u
-
-static_assert(NTBRING_OFF_QLINES + NTBRING_QUEUES_MAX * NTBRING_QLINES_STRIDE
-	      <= NTBRING_OFF_MQ_RECS, "queue lines fit below the records");
-
-/* Window offset of queue @q's producer line (its consumer line: + 0x80). */
-static inline u32 ntbring_off_prod(u32 q)
-{
-	return q ? NTBRING_OFF_QLINES + q * NTBRING_QLINES_STRIDE :
-		   NTBRING_OFF_PROD;
-}
-
-static inline u32 ntbring_off_cons(u32 q)
-{
-	return ntbring_off_prod(q) + (NTBRING_OFF_CONS - NTBRING_OFF_PROD);
-}
 
 /**
  * struct ntbring_hs - one side's handshake: its words and its hello.

@@ -656,19 +656,21 @@ static void t_queues(void)
 		.queues = 4,
 	}, out;
 	uint32_t h[NTBRING_H_COUNT];
-	u64 four = NTBRING_OFF_MQ_RECS + 4ull * 256 * 1024;
+	u64 ring = 256 * 1024, four = NTBRING_OFF_RECS + 4 * ring + 3 * 0x100;
 
-	/* lines: queue 0 where 2.0 has them, the others in their own page */
-	CHECK_EQ(ntbring_off_prod(0), NTBRING_OFF_PROD);
-	CHECK_EQ(ntbring_off_cons(0), NTBRING_OFF_CONS);
-	CHECK_EQ(ntbring_off_prod(1), 0x1100);
-	CHECK_EQ(ntbring_off_cons(15), 0x1f80);
-	/* records: one queue is the 2.0 layout */
-	CHECK_EQ(ntbring_off_recs(&g, 1, 0), NTBRING_OFF_RECS);
+	/* queue 0 is the 2.0 layout whatever the count */
+	CHECK_EQ(ntbring_off_prod(&g, 4, 0), NTBRING_OFF_PROD);
+	CHECK_EQ(ntbring_off_cons(&g, 4, 0), NTBRING_OFF_CONS);
+	CHECK_EQ(ntbring_off_recs(&g, 0), NTBRING_OFF_RECS);
 	CHECK_EQ(ntbring_mq_area_size(&g, 1), ntbring_area_size(&g));
-	CHECK_EQ(ntbring_off_recs(&g, 4, 0), NTBRING_OFF_MQ_RECS);
-	CHECK_EQ(ntbring_off_recs(&g, 4, 3), NTBRING_OFF_MQ_RECS + 3 * 256 * 1024);
+	/* the other rings follow queue 0's, their lines after the last ring */
+	CHECK_EQ(ntbring_off_recs(&g, 3), NTBRING_OFF_RECS + 3 * ring);
+	CHECK_EQ(ntbring_off_prod(&g, 4, 1), NTBRING_OFF_RECS + 4 * ring);
+	CHECK_EQ(ntbring_off_cons(&g, 4, 3),
+		 NTBRING_OFF_RECS + 4 * ring + 2 * 0x100 + 0x80);
 	CHECK_EQ(ntbring_mq_area_size(&g, 4), four);
+	/* the last line ends the area */
+	CHECK_EQ(ntbring_off_cons(&g, 4, 3) + 0x80, four);
 	/* 16 rings of 16 KiB x 32768 records pass 4 GiB: no wrap */
 	g.rec_size = 16384;
 	g.rec_count = 32768;

@@ -106,7 +106,7 @@ ok "check catches a 4 KiB divergence (md check and sha256)"
 # --- b crashes during verified random writes, comes back, rejoins
 $MIRROR teardown || fail "teardown"
 $MIRROR setup --size 64M || fail "setup after teardown"
-$MIRROR failover -t 30 --crash-after 5 --json >"$OUT/failover.json" ||
+$MIRROR failover -t 25 --crash-after 4 --json >"$OUT/failover.json" ||
 	fail "failover: $(tail -c 600 "$OUT/failover.json")"
 python3 - "$OUT/failover.json" <<'PY' || fail "failover.json"
 import json, sys
@@ -128,9 +128,9 @@ $MIRROR status | grep -q "^a: array clean, degraded 0, idle, legs .*nvme[0-9]*n1
 	fail "after the rejoin the remote leg is not in sync and write-mostly: $($MIRROR status)"
 ok "b crashed mid-write: fio on a without an error, b back, full recovery, b == a"
 
-# --- the NTB link down for 15 s under verified writes: b's disk survives,
+# --- the NTB link down for 12 s under verified writes: b's disk survives,
 # the leg comes back with --re-add and only what the bitmap marked is copied
-$MIRROR failover -t 30 --fault link --crash-after 5 --link-down 15 --json >"$OUT/failover-link.json" ||
+$MIRROR failover -t 25 --fault link --crash-after 4 --link-down 12 --json >"$OUT/failover-link.json" ||
 	fail "failover --fault link: $(tail -c 600 "$OUT/failover-link.json")"
 python3 - "$OUT/failover-link.json" <<'PY' || fail "failover-link.json"
 import json, sys
@@ -139,7 +139,7 @@ j = f["fio"]
 assert f["fault"] == "link" and f["rejoin"] == "re-add", f["rejoin"]
 assert j["fio_rc"] == 0 and j["fio_error"] == 0 and j["verify_errors"] == 0, j
 assert f["check"]["mismatch_cnt"] == 0 and f["check"]["sha256_equal"] and f["ok"], f["check"]
-print("ok: link down 15 s: a ran without b %ss after; longest pause of writes %ss; "
+print("ok: link down 12 s: a ran without b %ss after; longest pause of writes %ss; "
       "re-added %ss after" % (f["degraded_after_s"], f["max_write_gap_s"], f["rejoined_after_s"]))
 PY
 ok "NTB link down mid-write: fio on a without an error, leg re-added (bitmap), b == a"

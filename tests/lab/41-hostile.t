@@ -37,7 +37,7 @@ good_flows() {	# after what
 	local p
 	p=$(st rx0_packets)
 	cmd good 20
-	wait_until 5 "20 valid frames received after $1" grew rx0_packets $((p + 19))
+	wait_until 15 "20 valid frames received after $1" grew rx0_packets $((p + 19))
 }
 
 # The attack, then (the hostile peer waits until a polled it) 20 valid
@@ -49,16 +49,16 @@ attack() {	# command counter
 	p=$(val "$s" rx0_packets)
 	[ "$2" = rx0_packets ] && before=$((p + 20))
 	on b "echo $1 > $HDBG/cmd && echo good 20 > $HDBG/cmd"
-	wait_until 5 "$1: counted in $2, then 20 valid frames received" \
+	wait_until 15 "$1: counted in $2, then 20 valid frames received" \
 		both_grew "$2" "$before" $((p + 19))
 }
 
 # A small receive ring on a, so that frames wrap often.
 on a 'ip link set ntb0 mtu 1500 && ethtool -G ntb0 rx 256'
-wait_until 10 "a's link back with a 256-record ring" carrier a
+wait_until 20 "a's link back with a 256-record ring" carrier a
 on b 'rmmod ntbnet && modprobe ntb_hostile'
-wait_until 10 "a's carrier up with the hostile peer" carrier a
-wait_until 5 "hostile peer attached" hostile_up
+wait_until 20 "a's carrier up with the hostile peer" carrier a
+wait_until 15 "hostile peer attached" hostile_up
 good_flows "attach"
 
 # a sends frames of many sizes to b (a static neighbour: nobody answers),
@@ -97,9 +97,9 @@ counted() {
 	[ -z "$short" ] || { echo "$short"; return 1; }
 }
 what="16 attacks each counted in its counter, and the 321 valid frames sent after them received"
-end=$((SECONDS + 10))
+end=$((SECONDS + 30))
 until short=$(counted); do
-	[ $SECONDS -lt $end ] || fail "timeout (10s): $what; short:$short; a: $(snap | grep -E 'resync|reset|link_' | tr -s ' \n' ' ')"
+	[ $SECONDS -lt $end ] || fail "timeout (30s): $what; short:$short; a: $(snap | grep -E 'resync|reset|link_' | tr -s ' \n' ' ')"
 	sleep 0.2
 done
 ok "$what"
@@ -116,15 +116,15 @@ cmd fuzz 300
 e1=$(errs)
 [ "$e1" -gt "$e0" ] || fail "fuzz: no rejection counted"
 # (a persistently bad index makes a reset the link: wait for the peer)
-wait_until 10 "hostile peer attached after fuzz" hostile_up
+wait_until 20 "hostile peer attached after fuzz" hostile_up
 good_flows "fuzz"
 ok "fuzz: 300 rounds of random indices and headers, $((e1 - e0)) rejections counted"
 
 # The consumer index of a's transmit ring, far out of range while a sends.
 # The hostile peer holds the bad value for 3 s only (and a re-pair after the
 # fuzz resets it): attack and send again until a has read it.
-wait_until 10 "a's carrier up after fuzz" carrier a
-wait_until 10 "hostile peer attached before bad_out" hostile_up
+wait_until 20 "a's carrier up after fuzz" carrier a
+wait_until 20 "hostile peer attached before bad_out" hostile_up
 before=$(st tx0_bad_out)
 bad_out_read() {
 	cmd bad_out
@@ -137,7 +137,7 @@ good_flows "bad_out"
 
 s=$(snap)
 on b "echo db_storm 20000 > $HDBG/cmd && echo arm_storm 1000 > $HDBG/cmd && echo good 20 > $HDBG/cmd"
-wait_until 5 "doorbell and arm-token storms: polls counted, 20 valid frames received" \
+wait_until 15 "doorbell and arm-token storms: polls counted, 20 valid frames received" \
 	both_grew rx0_polls "$(val "$s" rx0_polls)" $(( $(val "$s" rx0_packets) + 19 ))
 carrier a || fail "carrier lost in a doorbell storm"
 
@@ -156,21 +156,21 @@ for a_c in "version link_refused" "geom link_refused" "spad_garbage link_peer_re
 	set -- $a_c
 	before=$(st "$2")
 	cmd "$1"
-	wait_until 5 "$1: counted in $2" grew "$2" "$before"
+	wait_until 15 "$1: counted in $2" grew "$2" "$before"
 	case $1 in gen_back | hello_garbage) ;; *) cmd reannounce ;; esac
-	wait_until 10 "hostile peer attached again after $1" hostile_up
+	wait_until 20 "hostile peer attached again after $1" hostile_up
 	good_flows "$1"
 done
 on a 'dmesg | grep -q "peer speaks protocol 3.0"' || fail "no clear message for the version mismatch"
 on b "echo torn 5000 > $HDBG/cmd && echo reannounce > $HDBG/cmd"
-wait_until 10 "hostile peer attached again after torn announcements" hostile_up
+wait_until 20 "hostile peer attached again after torn announcements" hostile_up
 good_flows "torn announcements"
 
 # --- the real peer again
 on a "ip neigh del $B dev ntb0 || true"
 on b "rmmod ntb_hostile && modprobe ntbnet && ip addr add $B/24 dev ntb0 && ip link set ntb0 up"
-wait_until 10 "a's carrier up with ntbnet on b" carrier a
-wait_until 5 "ping a -> b" pings a $B
+wait_until 20 "a's carrier up with ntbnet on b" carrier a
+wait_until 15 "ping a -> b" pings a $B
 on b "ping -c 3 -i 0.2 $A >/dev/null"
 iperf_servers b
 on a "iperf3 -c $B -t 3 >/dev/null"

@@ -95,12 +95,17 @@ static int ntbnet_change_mtu(struct net_device *ndev, int mtu)
 	return 0;
 }
 
+/*
+ * The interface's counters, from the queues' own (each has one writer):
+ * every drop reason is also tx_dropped / rx_dropped, or, for the ring's
+ * rejections, rx_errors (rx_frame_errors unless it was an index error).
+ */
 static void ntbnet_get_stats64(struct net_device *ndev,
 			       struct rtnl_link_stats64 *s)
 {
 	struct ntbnet_priv *priv = netdev_priv(ndev);
-	unsigned int start, i;
-	u64 packets, bytes;
+	u64 packets, bytes, drop, runt, err, frame;
+	unsigned int start, i, k;
 
 	netdev_stats_to_stats64(s, &ndev->stats);
 	for (i = 0; i < priv->nq_max; i++) {
@@ -111,16 +116,32 @@ static void ntbnet_get_stats64(struct net_device *ndev,
 			start = u64_stats_fetch_begin(&ts->syncp);
 			packets = ts->packets;
 			bytes = ts->bytes;
+			for (drop = 0, k = 0; k < NTBNET_DROP_TX_COUNT; k++)
+				drop += ts->drop[k];
 		} while (u64_stats_fetch_retry(&ts->syncp, start));
 		s->tx_packets += packets;
 		s->tx_bytes += bytes;
+		s->tx_dropped += drop;
 		do {
 			start = u64_stats_fetch_begin(&rs->syncp);
 			packets = rs->packets;
 			bytes = rs->bytes;
+			runt = rs->drop[NTBNET_DROP_RX_RUNT - NTBNET_DROP_RX];
+			for (drop = 0, k = NTBNET_DROP_RX;
+			     k < NTBNET_DROP_RX_ERR; k++)
+				drop += rs->drop[k - NTBNET_DROP_RX];
+			for (err = 0, k = NTBNET_DROP_RX_ERR;
+			     k < NTBNET_DROP_MAX; k++)
+				err += rs->drop[k - NTBNET_DROP_RX];
+			frame = err - rs->drop[NTBNET_DROP_RX_ERR_BAD_INDEX -
+					       NTBNET_DROP_RX];
 		} while (u64_stats_fetch_retry(&rs->syncp, start));
 		s->rx_packets += packets;
 		s->rx_bytes += bytes;
+		s->rx_dropped += drop;
+		s->rx_length_errors += runt;
+		s->rx_errors += err;
+		s->rx_frame_errors += frame;
 	}
 }
 

@@ -127,7 +127,6 @@ static void ntbnet_rx_drop(struct ntbnet_rxq *rx, enum ntbnet_drop reason,
 
 	trace_ntbnet_drop(priv->ndev, ntbnet_drop_name(reason), len);
 	ntbnet_inc(&rx->stats.syncp, &rx->stats.drop[reason - NTBNET_DROP_RX]);
-	priv->ndev->stats.rx_dropped++;
 }
 
 /* Validate one frame, build its skb and pass it up. */
@@ -140,7 +139,6 @@ static void ntbnet_rx_frame(struct ntbnet_rxq *rx,
 	struct sk_buff *skb;
 
 	if (f->len < NTBNET_META_LEN + ETH_HLEN) {
-		priv->ndev->stats.rx_length_errors++;
 		ntbnet_rx_drop(rx, NTBNET_DROP_RX_RUNT, f->len);
 		return;
 	}
@@ -207,9 +205,6 @@ static void ntbnet_rx_bad(struct ntbnet_rxq *rx,
 	rx->stats.drop[reason - NTBNET_DROP_RX]++;
 	rx->stats.bad_recs += f->nrec;
 	u64_stats_update_end(&rx->stats.syncp);
-	priv->ndev->stats.rx_errors++;
-	if (f->reason != NTBRING_BAD_INDEX)
-		priv->ndev->stats.rx_frame_errors++;
 	if (net_ratelimit())
 		netdev_info(priv->ndev,
 			    "rejected peer data at index %u: %s, %u records skipped\n",

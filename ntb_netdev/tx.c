@@ -363,7 +363,6 @@ static void ntbnet_tx_drop(struct ntbnet_txq *q, struct sk_buff *skb,
 
 	trace_ntbnet_drop(ndev, ntbnet_drop_name(reason), skb->len);
 	ntbnet_inc(&q->stats.syncp, &q->stats.drop[reason]);
-	ndev->stats.tx_dropped++;
 	dev_kfree_skb_any(skb);
 }
 

@@ -265,27 +265,27 @@ static void ntbnet_get_channels(struct net_device *ndev,
 	struct ntbnet_priv *priv = netdev_priv(ndev);
 
 	ch->max_combined = priv->nq_max;
-	ch->combined_count = priv->nq_want;
+	/* what runs while the link is up; what we ask for otherwise */
+	ch->combined_count = READ_ONCE(priv->state) == NTBNET_UP ?
+			     READ_ONCE(priv->nq) : READ_ONCE(priv->nq_want);
 }
 
 /*
  * The queue pairs to ask the peer for; the link runs with the smaller of
- * both asks (link up says how many). Applied by a link reset, like -G.
+ * both asks (link up says how many), and with fewer when the window is
+ * too small for that many rings that each carry a maximal frame. Applied
+ * by a link reset, like -G.
  */
 static int ntbnet_set_channels(struct net_device *ndev,
 			       struct ethtool_channels *ch)
 {
 	struct ntbnet_priv *priv = netdev_priv(ndev);
-	struct ntbring_geom g;
 
 	if (ch->rx_count || ch->tx_count || ch->other_count ||
 	    !ch->combined_count || ch->combined_count > priv->nq_max)
 		return -EINVAL;
 	if (ch->combined_count == priv->nq_want)
 		return 0;
-	/* the rings must still fit the window, maybe with fewer records */
-	if (ntbnet_geom_for(priv, NTBRING_REC_COUNT_MIN, ch->combined_count, &g))
-		return -ENOSPC;
 	WRITE_ONCE(priv->nq_want, ch->combined_count);
 	WRITE_ONCE(priv->reset, true);
 	ntbnet_link_kick(priv);

@@ -369,25 +369,35 @@ static void ntbnet_reconcile_mtu(struct ntbnet_priv *priv, u32 max_len)
 	priv->mtu_internal = false;
 }
 
-static void ntbnet_attach(struct ntbnet_priv *priv,
-			  const struct ntbring_hs *hs)
+/*
+ * Attach both rings of every queue pair the link runs. Returns 0, or a
+ * negative errno when the stack cannot take that many queues (growing
+ * them adds sysfs entries); the caller then starts again with the count
+ * the stack has, since the peer counts on every ring we announced.
+ */
+static int ntbnet_attach(struct ntbnet_priv *priv,
+			 const struct ntbring_hs *hs)
 {
 	struct net_device *ndev = priv->ndev;
-	unsigned int i;
+	/* hs->queues is 1 unless the peer speaks MQ */
+	unsigned int i, nq = min(priv->nq_lay, hs->queues);
 	bool running;
+	int err;
 
+	rtnl_lock();
+	err = netif_set_real_num_queues(ndev, nq, nq);
+	if (err) {
+		WRITE_ONCE(priv->nq_want, ndev->real_num_tx_queues);
+		rtnl_unlock();
+		if (__ratelimit(&priv->msg_rs))
+			netdev_err(ndev,
+				   "cannot run %u queue pairs (%d): asking for %u\n",
+				   nq, err, priv->nq_want);
+		return err;
+	}
 	priv->peer = *hs;
 	priv->features = hs->features & NTBRING_FEAT_KNOWN;
-	rtnl_lock();
-	/* hs->queues is 1 unless the peer speaks MQ */
-	priv->nq = min(priv->nq_lay, hs->queues);
-	if (netif_set_real_num_tx_queues(ndev, priv->nq) ||
-	    netif_set_real_num_rx_queues(ndev, priv->nq)) {
-		/* only fails growing past what was allocated: cannot here */
-		priv->nq = 1;
-		netif_set_real_num_tx_queues(ndev, 1);
-		netif_set_real_num_rx_queues(ndev, 1);
-	}
+	priv->nq = nq;
 	for (i = 0; i < priv->nq; i++)
 		ntbnet_tx_attach(&priv->txq[i], hs,
 				 ntbnet_start_index(priv->gen, hs->gen, i));
@@ -416,6 +426,7 @@ static void ntbnet_attach(struct ntbnet_priv *priv,
 		   hs->gen, hs->version >> 16, hs->version & 0xffff,
 		   hs->features, hs->rx.rec_count, hs->rx.rec_size,
 		   hs->rx.max_len);
+	return 0;
 }
 
 static void ntbnet_carrier_up(struct ntbnet_priv *priv)
@@ -484,21 +495,26 @@ void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why)
  */
 static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 {
+	/* the queue count ethtool -L asked for, laid out from now on */
+	unsigned int want = READ_ONCE(priv->nq_want), n = 0;
 	u32 count = priv->rec_count;
 	struct ntbring_geom g;
 	int err;
 
-	/* the queue count ethtool -L asked for, laid out from now on */
-	priv->nq_lay = READ_ONCE(priv->nq_want);
 	err = ntbnet_inbuf_limits(priv);
 	/*
 	 * Without an IOMMU or CMA the page allocator gives at most 4 MiB in
-	 * one piece: halve the ring until its window can be allocated.
+	 * one piece: halve the rings until their window can be allocated
+	 * (fewer queues once the rings get too small for a maximal frame).
 	 */
 	while (!err) {
-		err = ntbnet_geom_for(priv, count, priv->nq_lay, &g);
-		if (!err)
-			err = ntbnet_inbuf_setup(priv, &g);
+		n = ntbnet_layout(priv, count, want, &g);
+		if (!n) {
+			err = -EINVAL;
+			break;
+		}
+		priv->nq_lay = n;
+		err = ntbnet_inbuf_setup(priv, &g);
 		if (err != -ENOMEM || g.rec_count / 2 < NTBRING_REC_COUNT_MIN)
 			break;
 		count = g.rec_count / 2;
@@ -514,6 +530,10 @@ static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 		netdev_warn(priv->ndev,
 			    "receive ring of %u records (%u asked): no contiguous memory for more\n",
 			    g.rec_count, priv->rec_count);
+	if (n != want)
+		netdev_dbg(priv->ndev,
+			   "window laid out for %u queue pairs of %u asked: more rings would not each carry a maximal frame\n",
+			   n, want);
 	priv->rx_geom = g;
 	bump |= priv->bump_gen;
 	priv->bump_gen = false;
@@ -663,7 +683,8 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 			ntbnet_refuse(priv, w, in_hello ? h : NULL, &hs, err);
 			return period;
 		}
-		ntbnet_attach(priv, &hs);
+		if (ntbnet_attach(priv, &hs))
+			return ntbnet_self_reset(priv, "queue count refused");
 		fallthrough;
 	case NTBNET_ATTACHED:
 		if (err != NTBRING_HS_OK && in_hello)

@@ -433,6 +433,8 @@ int ntbnet_inbuf_limits(struct ntbnet_priv *priv);
 int ntbnet_inbuf_setup(struct ntbnet_priv *priv, const struct ntbring_geom *g);
 int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count, u32 queues,
 		    struct ntbring_geom *g);
+unsigned int ntbnet_layout(struct ntbnet_priv *priv, u32 rec_count,
+			   unsigned int want, struct ntbring_geom *g);
 
 /* link.c: handshake, carrier, peer life cycle */
 int ntbnet_link_init(struct ntbnet_priv *priv);

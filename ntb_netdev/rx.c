@@ -76,9 +76,11 @@ static bool ntbnet_rx_fail(struct ntbnet_priv *priv)
 {
 	u32 n = READ_ONCE(priv->fail_rx_alloc);
 
-	if (likely(!n))
-		return false;
-	WRITE_ONCE(priv->fail_rx_alloc, n - 1);
+	/* several queues' NAPIs take from the count at once */
+	do {
+		if (likely(!n))
+			return false;
+	} while (!try_cmpxchg(&priv->fail_rx_alloc, &n, n - 1));
 	return true;
 }
 
@@ -176,6 +178,7 @@ static void ntbnet_rx_frame(struct ntbnet_rxq *rx,
 		return;
 	}
 	skb->protocol = eth_type_trans(skb, priv->ndev);
+	skb_record_rx_queue(skb, rx->idx);
 	u64_stats_update_begin(&rx->stats.syncp);
 	rx->stats.packets++;
 	rx->stats.bytes += len;

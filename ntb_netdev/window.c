@@ -24,21 +24,47 @@
 int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count, u32 queues,
 		    struct ntbring_geom *g)
 {
+	/* the handshake carries the window size, and offsets, in 32 bits */
+	u64 max = min_t(u64, priv->in_max, U32_MAX);
 	u32 cap;
 
 	g->rec_size = priv->rec_size;
 	g->rec_count = rec_count;
 	while (g->rec_count > NTBRING_REC_COUNT_MIN &&
-	       ntbring_mq_area_size(g, queues) > priv->in_max)
+	       ntbring_mq_area_size(g, queues) > max)
 		g->rec_count /= 2;
 	/* A maximal frame may use at most half the ring. */
 	cap = g->rec_count / 2 * g->rec_size - NTBRING_HDR_SIZE;
 	g->max_len = min_t(u32, cap, NTBNET_MTU_MAX + NTBNET_FRAME_OVERHEAD);
 	if (g->max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD ||
-	    ntbring_geom_check(g) ||
-	    ntbring_mq_area_size(g, queues) > priv->in_max)
+	    ntbring_geom_check(g) || ntbring_mq_area_size(g, queues) > max)
 		return -EINVAL;
 	return 0;
+}
+
+/**
+ * ntbnet_layout() - how many rings our window holds, and their geometry.
+ * @priv: the port.
+ * @rec_count: wanted record count of each ring.
+ * @want: queue pairs asked for (ethtool -L, max_queues).
+ * @g: result: the geometry of each ring.
+ *
+ * Queues give way before frame size: the most rings, up to @want, that
+ * each still carry a maximal frame (the MTU is the same whatever the
+ * queue count); one ring, as large as the window allows, otherwise.
+ *
+ * Return: the ring count, or 0 if not even one ring fits.
+ */
+unsigned int ntbnet_layout(struct ntbnet_priv *priv, u32 rec_count,
+			   unsigned int want, struct ntbring_geom *g)
+{
+	unsigned int n;
+
+	for (n = want; n > 1; n--)
+		if (!ntbnet_geom_for(priv, rec_count, n, g) &&
+		    g->max_len == NTBNET_MTU_MAX + NTBNET_FRAME_OVERHEAD)
+			return n;
+	return ntbnet_geom_for(priv, rec_count, 1, g) ? 0 : 1;
 }
 
 static void ntbnet_inbuf_free(struct ntbnet_priv *priv)
@@ -111,7 +137,8 @@ int ntbnet_window_init(struct ntbnet_priv *priv)
 	 */
 	priv->in_align = PAGE_SIZE;
 	priv->in_max = priv->out_size;
-	if (ntbnet_geom_for(priv, priv->rec_count, priv->nq_lay, &g)) {
+	priv->nq_lay = ntbnet_layout(priv, priv->rec_count, priv->nq_want, &g);
+	if (!priv->nq_lay) {
 		dev_err(&ntb->dev, "window of %pa bytes too small for a ring\n",
 			&priv->in_max);
 		return -ENOSPC;

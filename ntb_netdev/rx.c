@@ -247,7 +247,7 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 			ntbnet_rx_release(rx);
 	}
 	ntbnet_rx_release(rx);
-	trace_ntbnet_rx_poll(priv->ndev, done, budget);
+	trace_ntbnet_rx_poll(priv->ndev, rx->idx, done, budget);
 	if (done < budget) {
 		/*
 		 * Arm while NAPI is still ours. Data that raced with arming

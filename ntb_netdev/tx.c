@@ -109,7 +109,7 @@ static void ntbnet_tx_stop(struct ntbnet_txq *q)
 	if (!q->stop_time)
 		q->stop_time = jiffies | 1;
 	ntbnet_inc(&q->stats.syncp, &q->stats.stops);
-	trace_ntbnet_tx_stop(q->priv->ndev, ntbnet_recs_seen(q),
+	trace_ntbnet_tx_stop(q->priv->ndev, q->idx, ntbnet_recs_seen(q),
 			     ntbnet_worst_nrec(q));
 }
 
@@ -118,7 +118,7 @@ static void ntbnet_tx_woken(struct ntbnet_txq *q)
 {
 	q->stop_time = 0;
 	q->kicked = false;
-	trace_ntbnet_tx_wake(q->priv->ndev, ntbnet_recs_seen(q),
+	trace_ntbnet_tx_wake(q->priv->ndev, q->idx, ntbnet_recs_seen(q),
 			     ntbnet_worst_nrec(q));
 }
 
@@ -132,7 +132,7 @@ static void ntbnet_tx_publish(struct ntbnet_txq *q)
 
 	ntbnet_inc(&q->stats.syncp, &q->stats.publishes);
 	db = ntbring_tx_publish(&q->ring);
-	trace_ntbnet_publish(priv->ndev, q->ring.pub, db);
+	trace_ntbnet_publish(priv->ndev, q->idx, q->ring.pub, db);
 	if (db) {
 		ntbnet_inc(&q->stats.syncp, &q->stats.doorbells);
 		ntbnet_ring_db(priv, NTBNET_DB_DATA);

@@ -95,7 +95,7 @@ wait_until 10 "link back after ethtool -G" pings a $B
 root "echo 0 > $T/events/ntbnet/enable"
 trace=$(on_q a nsenter -t 1 -n -m -- cat $T/trace)
 for ev in "ntbnet_link: $(ifname a) up -> down" "ntbnet_link: $(ifname a) attached -> up" \
-	  "ntbnet_publish: $(ifname a) in" "ntbnet_rx_poll: $(ifname b)"; do
+	  "ntbnet_publish: $(ifname a) queue " "ntbnet_rx_poll: $(ifname b)"; do
 	echo "$trace" | grep -q "$ev" || fail "no '$ev' in the trace"
 done
 ok "tracepoints: link down/up, publish, rx poll seen in tracefs"

@@ -208,7 +208,7 @@ int ntbnet_dma_submit(struct ntbnet_dma *d, struct sk_buff *skb, u32 off,
 			atomic_dec(pending);
 			goto cpu;
 		}
-		d->issue = true;
+		atomic_set(&d->issue, 1);
 		dst += map->len[i];
 	}
 	return 0;
@@ -227,10 +227,9 @@ cpu:
  */
 void ntbnet_dma_issue(struct ntbnet_dma *d)
 {
-	if (d->issue) {
-		d->issue = false;
+	/* fully ordered: covers every descriptor submitted before the set */
+	if (atomic_read(&d->issue) && atomic_xchg(&d->issue, 0))
 		dma_async_issue_pending(d->chan);
-	}
 }
 
 /**
@@ -245,7 +244,7 @@ void ntbnet_dma_quiesce(struct ntbnet_dma *d)
 {
 	if (d->chan) {
 		dmaengine_terminate_sync(d->chan);
-		d->issue = false;
+		atomic_set(&d->issue, 0);
 	}
 }
 

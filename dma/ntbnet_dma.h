@@ -43,7 +43,8 @@ struct ntbnet_dma_map {
  * @win_dma:   the peer window mapped for @dev.
  * @win_size:  its size.
  * @copybreak: frames shorter than this are copied by the CPU.
- * @issue:     descriptors submitted since the last issue_pending.
+ * @issue:     descriptors submitted since the last issue_pending (set
+ *             by any transmit queue, taken by whichever issues next).
  */
 struct ntbnet_dma {
 	struct dma_chan *chan;
@@ -52,7 +53,7 @@ struct ntbnet_dma {
 	dma_addr_t win_dma;
 	resource_size_t win_size;
 	u32 copybreak;
-	bool issue;
+	atomic_t issue;
 };
 
 void ntbnet_dma_init(struct ntbnet_dma *d, struct ntb_dev *ntb,

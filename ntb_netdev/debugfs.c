@@ -16,8 +16,7 @@ static struct dentry *ntbnet_dbg_root;
 static int ntbnet_state_show(struct seq_file *s, void *unused)
 {
 	struct ntbnet_priv *priv = s->private;
-	const struct ntbring_tx *tx = &priv->txq.ring;
-	const struct ntbring_rx *rx = &priv->rxq.ring;
+	unsigned int i;
 
 	seq_printf(s, "interface: %s\n", netdev_name(priv->ndev));
 	seq_printf(s, "state: %s\n", ntbnet_state_name(priv->state));
@@ -44,11 +43,21 @@ static int ntbnet_state_show(struct seq_file *s, void *unused)
 	seq_printf(s, "doorbells: data %#llx space %#llx hs %#llx\n",
 		   priv->db[NTBNET_DB_DATA], priv->db[NTBNET_DB_SPACE],
 		   priv->db[NTBNET_DB_HS]);
-	seq_printf(s, "tx: head %u committed %u pub %u out %u entries %u\n",
-		   tx->head, tx->committed, tx->pub, tx->out,
-		   priv->txq.head - priv->txq.tail);
-	seq_printf(s, "rx: out %u rel %u in %u arm_tok %u\n", rx->out,
-		   rx->rel, rx->in, rx->arm_tok);
+	seq_printf(s, "queues: %u of %u\n", priv->nq, priv->nq_max);
+	/* queue 0 as "tx:" and "rx:", the others with their index */
+	for (i = 0; i < priv->nq; i++) {
+		const struct ntbring_tx *tx = &priv->txq[i].ring;
+		const struct ntbring_rx *rx = &priv->rxq[i].ring;
+		char tag[8] = "";
+
+		if (i)
+			snprintf(tag, sizeof(tag), "%u", i);
+		seq_printf(s, "tx%s: head %u committed %u pub %u out %u entries %u\n",
+			   tag, tx->head, tx->committed, tx->pub, tx->out,
+			   priv->txq[i].head - priv->txq[i].tail);
+		seq_printf(s, "rx%s: out %u rel %u in %u arm_tok %u\n", tag,
+			   rx->out, rx->rel, rx->in, rx->arm_tok);
+	}
 	if (priv->state == NTBNET_UP)
 		seq_printf(s, "up_for_ms: %u\n",
 			   jiffies_to_msecs(jiffies - priv->up_since));

@@ -44,33 +44,45 @@ const char *ntbnet_drop_name(enum ntbnet_drop reason)
 
 /**
  * struct ntbnet_stat - one ethtool -S counter.
- * @name: its name; NULL for a drop counter, named ntbnet_drop_name(@drop).
+ * @kind: NTBNET_ST_TX or NTBNET_ST_RX: one per queue, named "txN_..." /
+ *        "rxN_..." and found in struct ntbnet_txq / ntbnet_rxq; or
+ *        NTBNET_ST_LINK: one per port, in struct ntbnet_priv.
+ * @name: its name without the "txN_"/"rxN_" prefix; NULL for a drop
+ *        counter, named after ntbnet_drop_name(@drop).
  * @drop: the reason of a drop counter.
- * @off:  offset of the u64 in struct ntbnet_priv.
- * @sync: offset of its group's struct u64_stats_sync.
+ * @off:  offset of the u64 in its structure.
+ * @sync: offset of its group's struct u64_stats_sync there.
  */
 struct ntbnet_stat {
+	u8 kind;
 	const char *name;
 	enum ntbnet_drop drop;
 	size_t off;
 	size_t sync;
 };
 
-#define NTBNET_OFF(f)	offsetof(struct ntbnet_priv, f)
-#define NTBNET_TXS(n)	{ "tx0_" #n, 0, NTBNET_OFF(txq.stats.n), \
-			  NTBNET_OFF(txq.stats.syncp) }
-#define NTBNET_RXS(n)	{ "rx0_" #n, 0, NTBNET_OFF(rxq.stats.n), \
-			  NTBNET_OFF(rxq.stats.syncp) }
-#define NTBNET_TXD(r)	{ NULL, NTBNET_DROP_##r, \
-			  NTBNET_OFF(txq.stats.drop[NTBNET_DROP_##r]), \
-			  NTBNET_OFF(txq.stats.syncp) }
-#define NTBNET_RXD(r)	{ NULL, NTBNET_DROP_##r, \
-			  NTBNET_OFF(rxq.stats.drop[NTBNET_DROP_##r - \
-						    NTBNET_DROP_RX]), \
-			  NTBNET_OFF(rxq.stats.syncp) }
-#define NTBNET_LNK(n)	{ "link_" #n, 0, NTBNET_OFF(lstats.n), \
-			  NTBNET_OFF(lstats.syncp) }
+enum { NTBNET_ST_TX, NTBNET_ST_RX, NTBNET_ST_LINK };
 
+#define NTBNET_TXS(n)	{ NTBNET_ST_TX, #n, 0, \
+			  offsetof(struct ntbnet_txq, stats.n), \
+			  offsetof(struct ntbnet_txq, stats.syncp) }
+#define NTBNET_RXS(n)	{ NTBNET_ST_RX, #n, 0, \
+			  offsetof(struct ntbnet_rxq, stats.n), \
+			  offsetof(struct ntbnet_rxq, stats.syncp) }
+#define NTBNET_TXD(r)	{ NTBNET_ST_TX, NULL, NTBNET_DROP_##r, \
+			  offsetof(struct ntbnet_txq, \
+				   stats.drop[NTBNET_DROP_##r]), \
+			  offsetof(struct ntbnet_txq, stats.syncp) }
+#define NTBNET_RXD(r)	{ NTBNET_ST_RX, NULL, NTBNET_DROP_##r, \
+			  offsetof(struct ntbnet_rxq, \
+				   stats.drop[NTBNET_DROP_##r - \
+					      NTBNET_DROP_RX]), \
+			  offsetof(struct ntbnet_rxq, stats.syncp) }
+#define NTBNET_LNK(n)	{ NTBNET_ST_LINK, "link_" #n, 0, \
+			  offsetof(struct ntbnet_priv, lstats.n), \
+			  offsetof(struct ntbnet_priv, lstats.syncp) }
+
+/* Per queue first (in this order, for queue 0, 1, ...), then per port. */
 static const struct ntbnet_stat ntbnet_stats[] = {
 	NTBNET_TXS(packets),
 	NTBNET_TXS(bytes),
@@ -115,6 +127,10 @@ static const struct ntbnet_stat ntbnet_stats[] = {
 	NTBNET_LNK(db_polled),
 };
 
+/* Counters of each queue: the table's entries before the first link one. */
+#define NTBNET_QSTATS	(ARRAY_SIZE(ntbnet_stats) - 8)
+static_assert(NTBNET_QSTATS == 33);
+
 static void ntbnet_get_drvinfo(struct net_device *ndev,
 			       struct ethtool_drvinfo *info)
 {
@@ -130,41 +146,69 @@ static void ntbnet_get_drvinfo(struct net_device *ndev,
 
 static int ntbnet_get_sset_count(struct net_device *ndev, int sset)
 {
-	return sset == ETH_SS_STATS ? ARRAY_SIZE(ntbnet_stats) : -EOPNOTSUPP;
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+
+	if (sset != ETH_SS_STATS)
+		return -EOPNOTSUPP;
+	return priv->nq_max * NTBNET_QSTATS +
+	       ARRAY_SIZE(ntbnet_stats) - NTBNET_QSTATS;
 }
 
 static void ntbnet_get_strings(struct net_device *ndev, u32 sset, u8 *data)
 {
-	unsigned int i;
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+	unsigned int q, i;
 
 	if (sset != ETH_SS_STATS)
 		return;
-	for (i = 0; i < ARRAY_SIZE(ntbnet_stats); i++) {
-		const struct ntbnet_stat *st = &ntbnet_stats[i];
+	for (q = 0; q < priv->nq_max; q++) {
+		for (i = 0; i < NTBNET_QSTATS; i++) {
+			const struct ntbnet_stat *st = &ntbnet_stats[i];
+			/* a drop's name is queue 0's: "tx0_drop_..." */
+			const char *name = st->name ?: ntbnet_drop_name(st->drop) + 4;
 
-		strscpy_pad(data + i * ETH_GSTRING_LEN,
-			    st->name ?: ntbnet_drop_name(st->drop),
-			    ETH_GSTRING_LEN);
+			snprintf(data, ETH_GSTRING_LEN, "%s%u_%s",
+				 st->kind == NTBNET_ST_TX ? "tx" : "rx", q, name);
+			data += ETH_GSTRING_LEN;
+		}
 	}
+	for (i = NTBNET_QSTATS; i < ARRAY_SIZE(ntbnet_stats); i++) {
+		strscpy_pad(data, ntbnet_stats[i].name, ETH_GSTRING_LEN);
+		data += ETH_GSTRING_LEN;
+	}
+}
+
+/* One counter, read inside its group's fetch loop. */
+static u64 ntbnet_stat_read(const void *base, const struct ntbnet_stat *st)
+{
+	const struct u64_stats_sync *sync = base + st->sync;
+	unsigned int start;
+	u64 v;
+
+	do {
+		start = u64_stats_fetch_begin(sync);
+		v = *(const u64 *)(base + st->off);
+	} while (u64_stats_fetch_retry(sync, start));
+	return v;
 }
 
 static void ntbnet_get_ethtool_stats(struct net_device *ndev,
 				     struct ethtool_stats *stats, u64 *data)
 {
 	struct ntbnet_priv *priv = netdev_priv(ndev);
-	const u8 *base = (const u8 *)priv;
-	unsigned int i, start;
+	unsigned int q, i;
 
-	for (i = 0; i < ARRAY_SIZE(ntbnet_stats); i++) {
-		const struct ntbnet_stat *st = &ntbnet_stats[i];
-		const struct u64_stats_sync *sync = (const void *)(base +
-								   st->sync);
+	for (q = 0; q < priv->nq_max; q++)
+		for (i = 0; i < NTBNET_QSTATS; i++) {
+			const struct ntbnet_stat *st = &ntbnet_stats[i];
 
-		do {
-			start = u64_stats_fetch_begin(sync);
-			data[i] = *(const u64 *)(base + st->off);
-		} while (u64_stats_fetch_retry(sync, start));
-	}
+			*data++ = ntbnet_stat_read(st->kind == NTBNET_ST_TX ?
+						   (const void *)&priv->txq[q] :
+						   (const void *)&priv->rxq[q],
+						   st);
+		}
+	for (i = NTBNET_QSTATS; i < ARRAY_SIZE(ntbnet_stats); i++)
+		*data++ = ntbnet_stat_read(priv, &ntbnet_stats[i]);
 }
 
 static void ntbnet_get_ringparam(struct net_device *ndev,
@@ -201,7 +245,7 @@ static int ntbnet_set_ringparam(struct net_device *ndev,
 		NL_SET_ERR_MSG(extack, "rx must be a power of two");
 		return -EINVAL;
 	}
-	if (ntbnet_geom_for(priv, ring->rx_pending, &g) ||
+	if (ntbnet_geom_for(priv, ring->rx_pending, priv->nq_want, &g) ||
 	    g.rec_count != ring->rx_pending) {
 		NL_SET_ERR_MSG(extack, "rx ring does not fit the window");
 		return -EINVAL;
@@ -210,6 +254,39 @@ static int ntbnet_set_ringparam(struct net_device *ndev,
 		return 0;
 	priv->rec_count = ring->rx_pending;
 	/* Applied by a link reset: new generation, new announcement. */
+	WRITE_ONCE(priv->reset, true);
+	ntbnet_link_kick(priv);
+	return 0;
+}
+
+static void ntbnet_get_channels(struct net_device *ndev,
+				struct ethtool_channels *ch)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+
+	ch->max_combined = priv->nq_max;
+	/* what runs while the link is up; what we ask for otherwise */
+	ch->combined_count = READ_ONCE(priv->state) == NTBNET_UP ?
+			     READ_ONCE(priv->nq) : READ_ONCE(priv->nq_want);
+}
+
+/*
+ * The queue pairs to ask the peer for; the link runs with the smaller of
+ * both asks (link up says how many), and with fewer when the window is
+ * too small for that many rings that each carry a maximal frame. Applied
+ * by a link reset, like -G.
+ */
+static int ntbnet_set_channels(struct net_device *ndev,
+			       struct ethtool_channels *ch)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+
+	if (ch->rx_count || ch->tx_count || ch->other_count ||
+	    !ch->combined_count || ch->combined_count > priv->nq_max)
+		return -EINVAL;
+	if (ch->combined_count == priv->nq_want)
+		return 0;
+	WRITE_ONCE(priv->nq_want, ch->combined_count);
 	WRITE_ONCE(priv->reset, true);
 	ntbnet_link_kick(priv);
 	return 0;
@@ -244,6 +321,8 @@ static const struct ethtool_ops ntbnet_ethtool_ops = {
 	.get_ethtool_stats	= ntbnet_get_ethtool_stats,
 	.get_ringparam		= ntbnet_get_ringparam,
 	.set_ringparam		= ntbnet_set_ringparam,
+	.get_channels		= ntbnet_get_channels,
+	.set_channels		= ntbnet_set_channels,
 	.get_link_ksettings	= ntbnet_get_link_ksettings,
 };
 

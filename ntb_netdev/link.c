@@ -158,6 +158,7 @@ static void ntbnet_self_hs(struct ntbnet_priv *priv, struct ntbring_hs *hs)
 	hs->win_size = priv->in_size;
 	hs->peer_gen = priv->acked;
 	hs->gen = priv->gen;
+	hs->queues = priv->nq_lay;
 }
 
 static void __iomem *ntbnet_hello_out(struct ntbnet_priv *priv, int word)
@@ -236,6 +237,10 @@ static void ntbnet_announce(struct ntbnet_priv *priv)
 	 * pairing, and a hello of ours is owed to whoever answers.
 	 */
 	memset(priv->in_buf, 0, NTBRING_OFF_RECS);
+	if (priv->nq_lay > 1)
+		memset(priv->in_buf + ntbring_off_prod(&priv->rx_geom,
+						       priv->nq_lay, 1), 0,
+		       (priv->nq_lay - 1) * NTBRING_QLINES_STRIDE);
 	priv->hello_to = 0;
 	ntbnet_self_hs(priv, &hs);
 	ntbring_words_encode(&hs, w);
@@ -364,23 +369,46 @@ static void ntbnet_reconcile_mtu(struct ntbnet_priv *priv, u32 max_len)
 	priv->mtu_internal = false;
 }
 
-static void ntbnet_attach(struct ntbnet_priv *priv,
-			  const struct ntbring_hs *hs)
+/*
+ * Attach both rings of every queue pair the link runs. Returns 0, or a
+ * negative errno when the stack cannot take that many queues (growing
+ * them adds sysfs entries); the caller then starts again with the count
+ * the stack has, since the peer counts on every ring we announced.
+ */
+static int ntbnet_attach(struct ntbnet_priv *priv,
+			 const struct ntbring_hs *hs)
 {
 	struct net_device *ndev = priv->ndev;
+	/* hs->queues is 1 unless the peer speaks MQ */
+	unsigned int i, nq = min(priv->nq_lay, hs->queues);
 	bool running;
+	int err;
 
+	rtnl_lock();
+	err = netif_set_real_num_queues(ndev, nq, nq);
+	if (err) {
+		WRITE_ONCE(priv->nq_want, ndev->real_num_tx_queues);
+		rtnl_unlock();
+		if (__ratelimit(&priv->msg_rs))
+			netdev_err(ndev,
+				   "cannot run %u queue pairs (%d): asking for %u\n",
+				   nq, err, priv->nq_want);
+		return err;
+	}
 	priv->peer = *hs;
 	priv->features = hs->features & NTBRING_FEAT_KNOWN;
-	rtnl_lock();
-	ntbnet_tx_attach(priv, &hs->rx, ntbring_start_index(priv->gen,
-							    hs->gen));
+	priv->nq = nq;
+	for (i = 0; i < priv->nq; i++)
+		ntbnet_tx_attach(&priv->txq[i], hs,
+				 ntbnet_start_index(priv->gen, hs->gen, i));
 	running = netif_running(ndev);
 	if (running)
-		napi_disable(&priv->rxq.napi);
-	ntbnet_rx_attach(priv, ntbring_start_index(hs->gen, priv->gen));
+		ntbnet_napi_disable(priv);
+	for (i = 0; i < priv->nq; i++)
+		ntbnet_rx_attach(&priv->rxq[i],
+				 ntbnet_start_index(hs->gen, priv->gen, i));
 	if (running)
-		napi_enable(&priv->rxq.napi);
+		ntbnet_napi_enable(priv);
 	ntbnet_reconcile_mtu(priv, hs->rx.max_len);
 	rtnl_unlock();
 
@@ -398,6 +426,7 @@ static void ntbnet_attach(struct ntbnet_priv *priv,
 		   hs->gen, hs->version >> 16, hs->version & 0xffff,
 		   hs->features, hs->rx.rec_count, hs->rx.rec_size,
 		   hs->rx.max_len);
+	return 0;
 }
 
 static void ntbnet_carrier_up(struct ntbnet_priv *priv)
@@ -408,14 +437,15 @@ static void ntbnet_carrier_up(struct ntbnet_priv *priv)
 	priv->up_since = jiffies;
 	ntbnet_inc(&priv->lstats.syncp, &priv->lstats.link_up);
 	netdev_info(ndev,
-		    "link up: peer generation %08x, protocol %u.%u, tx ring %u x %u B, rx ring %u x %u B, copy %s\n",
+		    "link up: peer generation %08x, protocol %u.%u, tx ring %u x %u B, rx ring %u x %u B, %u queue%s, copy %s\n",
 		    priv->peer.gen, priv->peer.version >> 16,
 		    priv->peer.version & 0xffff, priv->peer.rx.rec_count,
 		    priv->peer.rx.rec_size, priv->rx_geom.rec_count,
-		    priv->rx_geom.rec_size, ntbnet_dma_name(&priv->dma));
+		    priv->rx_geom.rec_size, priv->nq, priv->nq == 1 ? "" : "s",
+		    ntbnet_dma_name(&priv->dma));
 	netif_carrier_on(ndev);
 	ntbnet_tx_start(priv);
-	ntbnet_napi_kick(priv);
+	ntbnet_napi_kick_all(priv);
 	priv->notify_peers = NTBNET_NOTIFY_ROUNDS;
 }
 
@@ -439,10 +469,10 @@ void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why)
 	ntbnet_tx_detach(priv);
 	running = netif_running(ndev);
 	if (running)
-		napi_disable(&priv->rxq.napi);
+		ntbnet_napi_disable(priv);
 	ntbnet_rx_detach(priv);
 	if (running)
-		napi_enable(&priv->rxq.napi);
+		ntbnet_napi_enable(priv);
 	/* Until the next peer: any MTU our own ring carries. */
 	ndev->max_mtu = min_t(u32, NTBNET_MTU_MAX, priv->rx_geom.max_len -
 			      NTBNET_FRAME_OVERHEAD);
@@ -465,6 +495,8 @@ void ntbnet_link_detach(struct ntbnet_priv *priv, const char *why)
  */
 static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 {
+	/* the queue count ethtool -L asked for, laid out from now on */
+	unsigned int want = READ_ONCE(priv->nq_want), n = 0;
 	u32 count = priv->rec_count;
 	struct ntbring_geom g;
 	int err;
@@ -472,12 +504,17 @@ static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 	err = ntbnet_inbuf_limits(priv);
 	/*
 	 * Without an IOMMU or CMA the page allocator gives at most 4 MiB in
-	 * one piece: halve the ring until its window can be allocated.
+	 * one piece: halve the rings until their window can be allocated
+	 * (fewer queues once the rings get too small for a maximal frame).
 	 */
 	while (!err) {
-		err = ntbnet_geom_for(priv, count, &g);
-		if (!err)
-			err = ntbnet_inbuf_setup(priv, &g);
+		n = ntbnet_layout(priv, count, want, &g);
+		if (!n) {
+			err = -EINVAL;
+			break;
+		}
+		priv->nq_lay = n;
+		err = ntbnet_inbuf_setup(priv, &g);
 		if (err != -ENOMEM || g.rec_count / 2 < NTBRING_REC_COUNT_MIN)
 			break;
 		count = g.rec_count / 2;
@@ -493,6 +530,10 @@ static void ntbnet_restart(struct ntbnet_priv *priv, bool bump)
 		netdev_warn(priv->ndev,
 			    "receive ring of %u records (%u asked): no contiguous memory for more\n",
 			    g.rec_count, priv->rec_count);
+	if (n != want)
+		netdev_dbg(priv->ndev,
+			   "window laid out for %u queue pairs of %u asked: more rings would not each carry a maximal frame\n",
+			   n, want);
 	priv->rx_geom = g;
 	bump |= priv->bump_gen;
 	priv->bump_gen = false;
@@ -540,7 +581,7 @@ static unsigned long ntbnet_peer_reset(struct ntbnet_priv *priv,
 static enum ntbring_hs_err ntbnet_check_peer(struct ntbnet_priv *priv,
 					     const struct ntbring_hs *hs)
 {
-	if ((u64)ntbring_area_size(&hs->rx) > priv->out_size ||
+	if (ntbring_mq_area_size(&hs->rx, hs->queues) > priv->out_size ||
 	    hs->rx.max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD)
 		return NTBRING_HS_GEOM;
 	return NTBRING_HS_OK;
@@ -585,10 +626,16 @@ static enum ntbring_hs_err ntbnet_read_peer(struct ntbnet_priv *priv,
  */
 static bool ntbnet_rx_out_of_sync(struct ntbnet_priv *priv)
 {
-	unsigned long since = READ_ONCE(priv->rxq.bad_since);
+	unsigned int i;
 
-	return since && time_after(jiffies, since +
-				   msecs_to_jiffies(priv->hb_timeout_ms));
+	for (i = 0; i < priv->nq; i++) {
+		unsigned long since = READ_ONCE(priv->rxq[i].bad_since);
+
+		if (since && time_after(jiffies, since +
+					msecs_to_jiffies(priv->hb_timeout_ms)))
+			return true;
+	}
+	return false;
 }
 
 /* One step of the state machine. Returns the delay to the next one. */
@@ -636,7 +683,8 @@ static unsigned long ntbnet_link_step(struct ntbnet_priv *priv)
 			ntbnet_refuse(priv, w, in_hello ? h : NULL, &hs, err);
 			return period;
 		}
-		ntbnet_attach(priv, &hs);
+		if (ntbnet_attach(priv, &hs))
+			return ntbnet_self_reset(priv, "queue count refused");
 		fallthrough;
 	case NTBNET_ATTACHED:
 		if (err != NTBRING_HS_OK && in_hello)

@@ -59,14 +59,19 @@ module_param_named(hb_timeout_ms, ntbnet_hb_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(hb_timeout_ms,
 		 "Carrier goes down when the peer's heartbeat stops this long (default 600)");
 
+static unsigned int ntbnet_max_queues;
+module_param_named(max_queues, ntbnet_max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues,
+		 "Queue pairs an interface can use, 1..16, each with its rings and NAPI; the peer's count and ethtool -L may lower it; 0 = one per online CPU (default 0)");
+
 static int ntbnet_open(struct net_device *ndev)
 {
 	struct ntbnet_priv *priv = netdev_priv(ndev);
 
-	napi_enable(&priv->rxq.napi);
+	ntbnet_napi_enable(priv);
 	ntbnet_tx_start(priv);
 	/* Frames may have arrived while we were down. */
-	ntbnet_napi_kick(priv);
+	ntbnet_napi_kick_all(priv);
 	return 0;
 }
 
@@ -75,7 +80,7 @@ static int ntbnet_stop(struct net_device *ndev)
 	struct ntbnet_priv *priv = netdev_priv(ndev);
 
 	netif_tx_disable(ndev);
-	napi_disable(&priv->rxq.napi);
+	ntbnet_napi_disable(priv);
 	return 0;
 }
 
@@ -90,25 +95,54 @@ static int ntbnet_change_mtu(struct net_device *ndev, int mtu)
 	return 0;
 }
 
+/*
+ * The interface's counters, from the queues' own (each has one writer):
+ * every drop reason is also tx_dropped / rx_dropped, or, for the ring's
+ * rejections, rx_errors (rx_frame_errors unless it was an index error).
+ */
 static void ntbnet_get_stats64(struct net_device *ndev,
 			       struct rtnl_link_stats64 *s)
 {
 	struct ntbnet_priv *priv = netdev_priv(ndev);
-	const struct ntbnet_txq_stats *ts = &priv->txq.stats;
-	const struct ntbnet_rxq_stats *rs = &priv->rxq.stats;
-	unsigned int start;
+	u64 packets, bytes, drop, runt, err, frame;
+	unsigned int start, i, k;
 
 	netdev_stats_to_stats64(s, &ndev->stats);
-	do {
-		start = u64_stats_fetch_begin(&ts->syncp);
-		s->tx_packets = ts->packets;
-		s->tx_bytes = ts->bytes;
-	} while (u64_stats_fetch_retry(&ts->syncp, start));
-	do {
-		start = u64_stats_fetch_begin(&rs->syncp);
-		s->rx_packets = rs->packets;
-		s->rx_bytes = rs->bytes;
-	} while (u64_stats_fetch_retry(&rs->syncp, start));
+	for (i = 0; i < priv->nq_max; i++) {
+		const struct ntbnet_txq_stats *ts = &priv->txq[i].stats;
+		const struct ntbnet_rxq_stats *rs = &priv->rxq[i].stats;
+
+		do {
+			start = u64_stats_fetch_begin(&ts->syncp);
+			packets = ts->packets;
+			bytes = ts->bytes;
+			for (drop = 0, k = 0; k < NTBNET_DROP_TX_COUNT; k++)
+				drop += ts->drop[k];
+		} while (u64_stats_fetch_retry(&ts->syncp, start));
+		s->tx_packets += packets;
+		s->tx_bytes += bytes;
+		s->tx_dropped += drop;
+		do {
+			start = u64_stats_fetch_begin(&rs->syncp);
+			packets = rs->packets;
+			bytes = rs->bytes;
+			runt = rs->drop[NTBNET_DROP_RX_RUNT - NTBNET_DROP_RX];
+			for (drop = 0, k = NTBNET_DROP_RX;
+			     k < NTBNET_DROP_RX_ERR; k++)
+				drop += rs->drop[k - NTBNET_DROP_RX];
+			for (err = 0, k = NTBNET_DROP_RX_ERR;
+			     k < NTBNET_DROP_MAX; k++)
+				err += rs->drop[k - NTBNET_DROP_RX];
+			frame = err - rs->drop[NTBNET_DROP_RX_ERR_BAD_INDEX -
+					       NTBNET_DROP_RX];
+		} while (u64_stats_fetch_retry(&rs->syncp, start));
+		s->rx_packets += packets;
+		s->rx_bytes += bytes;
+		s->rx_dropped += drop;
+		s->rx_length_errors += runt;
+		s->rx_errors += err;
+		s->rx_frame_errors += frame;
+	}
 }
 
 static const struct net_device_ops ntbnet_netdev_ops = {
@@ -213,6 +247,7 @@ static void ntbnet_setup_netdev(struct ntbnet_priv *priv)
 
 static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 {
+	unsigned int nq_max = ntbnet_max_queues ?: num_online_cpus();
 	struct ntbnet_priv *priv;
 	struct net_device *ndev;
 	int err;
@@ -221,8 +256,9 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	if (err)
 		return err;
 
-	ndev = alloc_netdev(sizeof(*priv), "ntb%d", NET_NAME_ENUM,
-			    ether_setup);
+	nq_max = clamp_t(unsigned int, nq_max, 1, NTBNET_QUEUES_MAX);
+	ndev = alloc_netdev_mqs(sizeof(*priv), "ntb%d", NET_NAME_ENUM,
+				ether_setup, nq_max, nq_max);
 	if (!ndev)
 		return -ENOMEM;
 	SET_NETDEV_DEV(ndev, &ntb->dev);
@@ -234,6 +270,11 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	priv->heartbeat_ms = ntbnet_heartbeat_ms;
 	priv->hb_timeout_ms = ntbnet_hb_timeout_ms;
 	priv->tx_entries = ntbnet_tx_entries;
+	/* all of them asked for; the peer's answer sets how many run */
+	priv->nq_max = nq_max;
+	priv->nq_want = nq_max;
+	priv->nq_lay = nq_max;
+	priv->nq = 1;
 	u64_stats_init(&priv->lstats.syncp);
 	ntbnet_setup_db(priv);
 	priv->out_xlat = !ntb->ops->mw_set_trans;
@@ -252,6 +293,11 @@ static int ntbnet_probe(struct ntb_client *client, struct ntb_dev *ntb)
 			priv->out_size, ntbnet_use_dma, ntbnet_copybreak);
 	ntbnet_setup_netdev(priv);
 	netif_carrier_off(ndev);
+	err = netif_set_real_num_tx_queues(ndev, priv->nq);
+	if (!err)
+		err = netif_set_real_num_rx_queues(ndev, priv->nq);
+	if (err)
+		goto err_dma_exit;
 
 	err = register_netdev(ndev);
 	if (err)

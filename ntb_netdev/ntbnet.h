@@ -162,9 +162,10 @@ struct ntbnet_rxq_stats {
  * @pending: DMA descriptors outstanding plus one while submitting.
  * @err:     a DMA transfer failed; the frame is copied by the CPU.
  * @map:     DMA mappings of the frame's pieces.
- * @priv:    the port, for the DMA completion.
+ * @q:       its queue, for the DMA completion.
  */
 struct ntbnet_priv;
+struct ntbnet_txq;
 
 struct ntbnet_txent {
 	struct sk_buff *skb;
@@ -172,8 +173,11 @@ struct ntbnet_txent {
 	atomic_t pending;
 	bool err;
 	struct ntbnet_dma_map map;
-	struct ntbnet_priv *priv;
+	struct ntbnet_txq *q;
 };
+
+/* Queue pairs a port can have (each: a ring each way, a NAPI). */
+#define NTBNET_QUEUES_MAX	NTBRING_QUEUES_MAX
 
 /**
  * struct ntbnet_txq - the transmit queue and the ring we produce into.
@@ -186,10 +190,15 @@ struct ntbnet_txent {
  * @attached: @ring is set up for the current peer generation.
  * @stop_time: jiffies when we last stopped the queue (the watchdog).
  * @kicked:   the watchdog already tried a soft recovery of this stall.
+ * @recs_off: window offset of the peer ring's records.
+ * @priv, @idx: the port, and this queue's index in it.
  * @stats:    counters.
  */
 struct ntbnet_txq {
 	spinlock_t lock;	/* ring, ents, head, tail, attached, kicked */
+	struct ntbnet_priv *priv;
+	unsigned int idx;
+	u32 recs_off;
 	struct ntbring_tx ring;
 	struct ntbnet_txent *ents;
 	u32 nents;
@@ -209,10 +218,14 @@ struct ntbnet_txq {
  * @events:   NTBNET_EV_* bits: transmit work the next poll does.
  * @bad_since: jiffies (| 1) of the first index error since the last good
  *            frame, 0 if none; the link work resets a ring stuck there.
+ * @priv, @idx: the port, and this queue's index in it (the transmit
+ *            queue of the same index hands its events to this NAPI).
  * @stats:    counters.
  */
 struct ntbnet_rxq {
 	struct napi_struct napi;
+	struct ntbnet_priv *priv;
+	unsigned int idx;
 	struct ntbring_rx ring;
 	bool ready;
 	unsigned long events;
@@ -341,7 +354,11 @@ static inline void ntbnet_inc(struct u64_stats_sync *syncp, u64 *ctr)
  * @fail_rx_alloc: fault injection (debugfs): fail this many receive
  *                allocations.
  * @dma:          the copy engine.
- * @txq, @rxq:    the queue pair.
+ * @txq, @rxq:    the queue pairs; @nq in use (attached to the peer's
+ *                rings), @nq_want asked for (ethtool -L), @nq_lay what
+ *                our window is laid out for and our hello announces
+ *                (@nq_want when the link work last restarted), @nq_max
+ *                set up (NAPI registered, entries).
  * @lstats:       link counters.
  * @dbg:          debugfs directory.
  */
@@ -392,8 +409,12 @@ struct ntbnet_priv {
 	u32 fail_rx_alloc;
 
 	struct ntbnet_dma dma;
-	struct ntbnet_txq txq;
-	struct ntbnet_rxq rxq;
+	unsigned int nq;
+	unsigned int nq_want;
+	unsigned int nq_lay;
+	unsigned int nq_max;
+	struct ntbnet_txq txq[NTBNET_QUEUES_MAX];
+	struct ntbnet_rxq rxq[NTBNET_QUEUES_MAX];
 	struct ntbnet_link_stats lstats;
 	struct dentry *dbg;
 };
@@ -410,8 +431,10 @@ int ntbnet_window_init(struct ntbnet_priv *priv);
 void ntbnet_window_exit(struct ntbnet_priv *priv);
 int ntbnet_inbuf_limits(struct ntbnet_priv *priv);
 int ntbnet_inbuf_setup(struct ntbnet_priv *priv, const struct ntbring_geom *g);
-int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
+int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count, u32 queues,
 		    struct ntbring_geom *g);
+unsigned int ntbnet_layout(struct ntbnet_priv *priv, u32 rec_count,
+			   unsigned int want, struct ntbring_geom *g);
 
 /* link.c: handshake, carrier, peer life cycle */
 int ntbnet_link_init(struct ntbnet_priv *priv);
@@ -435,22 +458,35 @@ const char *ntbnet_state_name(enum ntbnet_state state);
 /* tx.c: transmit, flow control, DMA completion */
 int ntbnet_tx_init(struct ntbnet_priv *priv);
 void ntbnet_tx_exit(struct ntbnet_priv *priv);
-void ntbnet_tx_attach(struct ntbnet_priv *priv, const struct ntbring_geom *g,
+void ntbnet_tx_attach(struct ntbnet_txq *q, const struct ntbring_hs *peer,
 		      u32 start);
 void ntbnet_tx_detach(struct ntbnet_priv *priv);
 netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev);
-void ntbnet_tx_events(struct ntbnet_priv *priv);
+void ntbnet_tx_events(struct ntbnet_txq *q);
 void ntbnet_tx_start(struct ntbnet_priv *priv);
 bool ntbnet_tx_watchdog(struct ntbnet_priv *priv);
 
 /* rx.c: NAPI receive, doorbell dispatch */
 void ntbnet_rx_init(struct ntbnet_priv *priv);
 void ntbnet_rx_exit(struct ntbnet_priv *priv);
-void ntbnet_rx_attach(struct ntbnet_priv *priv, u32 start);
+void ntbnet_rx_attach(struct ntbnet_rxq *rx, u32 start);
 void ntbnet_rx_detach(struct ntbnet_priv *priv);
+void ntbnet_napi_enable(struct ntbnet_priv *priv);
+void ntbnet_napi_disable(struct ntbnet_priv *priv);
 void ntbnet_db_event(void *ctx, int vector);
-void ntbnet_napi_kick(struct ntbnet_priv *priv);
+void ntbnet_napi_kick(struct ntbnet_rxq *rx);
+void ntbnet_napi_kick_all(struct ntbnet_priv *priv);
 bool ntbnet_db_poll(struct ntbnet_priv *priv);
+
+/*
+ * The start index of queue @q's ring for a pair of generations: queue 0
+ * keeps ntbring_start_index()'s, the others differ in the top byte so a
+ * late write meant for one queue fails another's index checks.
+ */
+static inline u32 ntbnet_start_index(u32 tx_gen, u32 rx_gen, unsigned int q)
+{
+	return ntbring_start_index(tx_gen, rx_gen) ^ (q << 24);
+}
 
 /* ethtool.c */
 void ntbnet_ethtool_init(struct net_device *ndev);

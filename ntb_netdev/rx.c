@@ -40,13 +40,11 @@
  */
 #define NTBNET_RX_CSUM_MAX	1024u
 
-static void ntbnet_rx_release(struct ntbnet_priv *priv)
+static void ntbnet_rx_release(struct ntbnet_rxq *rx)
 {
-	struct ntbnet_rxq *rx = &priv->rxq;
-
 	if (ntbring_rx_release(&rx->ring)) {
 		ntbnet_inc(&rx->stats.syncp, &rx->stats.space_doorbells);
-		ntbnet_ring_db(priv, NTBNET_DB_SPACE);
+		ntbnet_ring_db(rx->priv, NTBNET_DB_SPACE);
 	}
 }
 
@@ -78,21 +76,22 @@ static bool ntbnet_rx_fail(struct ntbnet_priv *priv)
 {
 	u32 n = READ_ONCE(priv->fail_rx_alloc);
 
-	if (likely(!n))
-		return false;
-	WRITE_ONCE(priv->fail_rx_alloc, n - 1);
+	/* several queues' NAPIs take from the count at once */
+	do {
+		if (likely(!n))
+			return false;
+	} while (!try_cmpxchg(&priv->fail_rx_alloc, &n, n - 1));
 	return true;
 }
 
-static struct sk_buff *ntbnet_rx_skb(struct ntbnet_priv *priv,
+static struct sk_buff *ntbnet_rx_skb(struct ntbnet_rxq *rx,
 				     const struct ntbring_frame *f, u32 len,
 				     u32 head)
 {
-	struct ntbnet_rxq *rx = &priv->rxq;
 	struct sk_buff *skb;
 	u32 done;
 
-	if (unlikely(ntbnet_rx_fail(priv)))
+	if (unlikely(ntbnet_rx_fail(rx->priv)))
 		return NULL;
 	if (len <= NTBNET_RX_LINEAR)
 		head = len;
@@ -123,32 +122,30 @@ err:
 	return NULL;
 }
 
-static void ntbnet_rx_drop(struct ntbnet_priv *priv, enum ntbnet_drop reason,
+static void ntbnet_rx_drop(struct ntbnet_rxq *rx, enum ntbnet_drop reason,
 			   u32 len)
 {
-	struct ntbnet_rxq *rx = &priv->rxq;
+	struct ntbnet_priv *priv = rx->priv;
 
 	trace_ntbnet_drop(priv->ndev, ntbnet_drop_name(reason), len);
 	ntbnet_inc(&rx->stats.syncp, &rx->stats.drop[reason - NTBNET_DROP_RX]);
-	priv->ndev->stats.rx_dropped++;
 }
 
 /* Validate one frame, build its skb and pass it up. */
-static void ntbnet_rx_frame(struct ntbnet_priv *priv,
+static void ntbnet_rx_frame(struct ntbnet_rxq *rx,
 			    const struct ntbring_frame *f)
 {
-	struct ntbnet_rxq *rx = &priv->rxq;
+	struct ntbnet_priv *priv = rx->priv;
 	struct ntbnet_meta meta;
 	u32 len, head = NTBNET_RX_HEAD, cs = 0, co = 0;
 	struct sk_buff *skb;
 
 	if (f->len < NTBNET_META_LEN + ETH_HLEN) {
-		priv->ndev->stats.rx_length_errors++;
-		ntbnet_rx_drop(priv, NTBNET_DROP_RX_RUNT, f->len);
+		ntbnet_rx_drop(rx, NTBNET_DROP_RX_RUNT, f->len);
 		return;
 	}
 	if (f->flags & ~NTBNET_HF_KNOWN) {
-		ntbnet_rx_drop(priv, NTBNET_DROP_RX_BAD_FLAGS, f->len);
+		ntbnet_rx_drop(rx, NTBNET_DROP_RX_BAD_FLAGS, f->len);
 		return;
 	}
 	len = f->len - NTBNET_META_LEN;
@@ -163,24 +160,25 @@ static void ntbnet_rx_frame(struct ntbnet_priv *priv,
 		 */
 		if (cs < ETH_HLEN ||
 		    cs + co + sizeof(__sum16) > min(len, NTBNET_RX_CSUM_MAX)) {
-			ntbnet_rx_drop(priv, NTBNET_DROP_RX_BAD_META, f->len);
+			ntbnet_rx_drop(rx, NTBNET_DROP_RX_BAD_META, f->len);
 			return;
 		}
 		head = max_t(u32, head, cs + co + sizeof(__sum16));
 	}
 	head = min(head, len);
 
-	skb = ntbnet_rx_skb(priv, f, len, head);
+	skb = ntbnet_rx_skb(rx, f, len, head);
 	if (!skb) {
-		ntbnet_rx_drop(priv, NTBNET_DROP_RX_NOMEM, f->len);
+		ntbnet_rx_drop(rx, NTBNET_DROP_RX_NOMEM, f->len);
 		return;
 	}
 	if ((f->flags & NTBNET_HF_CSUM) && !skb_partial_csum_set(skb, cs, co)) {
 		dev_kfree_skb_any(skb);
-		ntbnet_rx_drop(priv, NTBNET_DROP_RX_BAD_META, f->len);
+		ntbnet_rx_drop(rx, NTBNET_DROP_RX_BAD_META, f->len);
 		return;
 	}
 	skb->protocol = eth_type_trans(skb, priv->ndev);
+	skb_record_rx_queue(skb, rx->idx);
 	u64_stats_update_begin(&rx->stats.syncp);
 	rx->stats.packets++;
 	rx->stats.bytes += len;
@@ -194,10 +192,10 @@ static enum ntbnet_drop ntbnet_drop_ring(enum ntbring_bad reason)
 	return NTBNET_DROP_RX_ERR + (reason - NTBRING_BAD_INDEX);
 }
 
-static void ntbnet_rx_bad(struct ntbnet_priv *priv,
+static void ntbnet_rx_bad(struct ntbnet_rxq *rx,
 			  const struct ntbring_frame *f)
 {
-	struct ntbnet_rxq *rx = &priv->rxq;
+	struct ntbnet_priv *priv = rx->priv;
 	enum ntbnet_drop reason;
 
 	if (f->reason < NTBRING_BAD_INDEX || f->reason >= NTBRING_BAD_MAX)
@@ -210,9 +208,6 @@ static void ntbnet_rx_bad(struct ntbnet_priv *priv,
 	rx->stats.drop[reason - NTBNET_DROP_RX]++;
 	rx->stats.bad_recs += f->nrec;
 	u64_stats_update_end(&rx->stats.syncp);
-	priv->ndev->stats.rx_errors++;
-	if (f->reason != NTBRING_BAD_INDEX)
-		priv->ndev->stats.rx_frame_errors++;
 	if (net_ratelimit())
 		netdev_info(priv->ndev,
 			    "rejected peer data at index %u: %s, %u records skipped\n",
@@ -221,14 +216,13 @@ static void ntbnet_rx_bad(struct ntbnet_priv *priv,
 
 static int ntbnet_poll(struct napi_struct *napi, int budget)
 {
-	struct ntbnet_priv *priv = container_of(napi, struct ntbnet_priv,
-						rxq.napi);
-	struct ntbnet_rxq *rx = &priv->rxq;
+	struct ntbnet_rxq *rx = container_of(napi, struct ntbnet_rxq, napi);
+	struct ntbnet_priv *priv = rx->priv;
 	struct ntbring_frame f;
 	int done = 0, err;
 
 	ntbnet_inc(&rx->stats.syncp, &rx->stats.polls);
-	ntbnet_tx_events(priv);
+	ntbnet_tx_events(&priv->txq[rx->idx]);
 	if (!rx->ready) {
 		/* Budget 0 is netpoll's: it must not complete NAPI. */
 		if (budget)
@@ -240,20 +234,20 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 		if (err == -EAGAIN)
 			break;
 		if (err) {
-			ntbnet_rx_bad(priv, &f);
+			ntbnet_rx_bad(rx, &f);
 			if (f.reason == NTBRING_BAD_INDEX)
 				break;
 			continue;
 		}
-		ntbnet_rx_frame(priv, &f);
+		ntbnet_rx_frame(rx, &f);
 		ntbring_rx_next(&rx->ring, &f);
 		if (unlikely(rx->bad_since))
 			WRITE_ONCE(rx->bad_since, 0);
 		if (!(++done % NTBNET_RX_RELEASE))
-			ntbnet_rx_release(priv);
+			ntbnet_rx_release(rx);
 	}
-	ntbnet_rx_release(priv);
-	trace_ntbnet_rx_poll(priv->ndev, done, budget);
+	ntbnet_rx_release(rx);
+	trace_ntbnet_rx_poll(priv->ndev, rx->idx, done, budget);
 	if (done < budget) {
 		/*
 		 * Arm while NAPI is still ours. Data that raced with arming
@@ -294,16 +288,23 @@ void ntbnet_db_event(void *ctx, int vector)
 {
 	struct ntbnet_priv *priv = ctx;
 	u64 bits = ntb_db_read(priv->ntb) & priv->db_mask;
+	unsigned int i;
 
 	if (!bits)
 		return;
 	ntb_db_clear(priv->ntb, bits);
-	if (bits & priv->db[NTBNET_DB_SPACE])
-		set_bit(NTBNET_EV_SPACE, &priv->rxq.events);
-	if (bits & priv->db[NTBNET_DB_DATA])
-		clear_bit(NTBNET_EV_ARMED, &priv->rxq.events);
-	if (bits & (priv->db[NTBNET_DB_DATA] | priv->db[NTBNET_DB_SPACE]))
-		napi_schedule(&priv->rxq.napi);
+	/* The queues share the data and space bits: each one looks. */
+	for (i = 0; i < priv->nq; i++) {
+		struct ntbnet_rxq *rx = &priv->rxq[i];
+
+		if (bits & priv->db[NTBNET_DB_SPACE])
+			set_bit(NTBNET_EV_SPACE, &rx->events);
+		if (bits & priv->db[NTBNET_DB_DATA])
+			clear_bit(NTBNET_EV_ARMED, &rx->events);
+		if (bits & (priv->db[NTBNET_DB_DATA] |
+			    priv->db[NTBNET_DB_SPACE]))
+			napi_schedule(&rx->napi);
+	}
 	if (bits & priv->db[NTBNET_DB_HS])
 		ntbnet_link_kick(priv);
 }
@@ -329,40 +330,81 @@ bool ntbnet_db_poll(struct ntbnet_priv *priv)
 }
 
 /**
- * ntbnet_napi_kick() - schedule NAPI from any context.
- * @priv: the port.
+ * ntbnet_napi_kick() - schedule a queue's NAPI from any context.
+ * @rx: the receive queue.
  *
  * From a task with bottom halves on (a threaded DMA interrupt, the link
  * work), the softirq runs at local_bh_enable(); elsewhere it runs at the
  * end of the interrupt or bottom half we are in. A disabled NAPI (the
  * interface down) ignores it.
  */
-void ntbnet_napi_kick(struct ntbnet_priv *priv)
+void ntbnet_napi_kick(struct ntbnet_rxq *rx)
 {
 	if (in_task() && !irqs_disabled()) {
 		local_bh_disable();
-		napi_schedule(&priv->rxq.napi);
+		napi_schedule(&rx->napi);
 		local_bh_enable();
 	} else {
-		napi_schedule(&priv->rxq.napi);
+		napi_schedule(&rx->napi);
 	}
 }
 
 /**
- * ntbnet_rx_attach() - start consuming our freshly announced ring.
+ * ntbnet_napi_kick_all() - ntbnet_napi_kick() every queue in use.
  * @priv: the port.
+ */
+void ntbnet_napi_kick_all(struct ntbnet_priv *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < priv->nq; i++)
+		ntbnet_napi_kick(&priv->rxq[i]);
+}
+
+/**
+ * ntbnet_napi_enable() - enable the NAPI of every queue set up.
+ * @priv: the port.
+ */
+void ntbnet_napi_enable(struct ntbnet_priv *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < priv->nq_max; i++)
+		napi_enable(&priv->rxq[i].napi);
+}
+
+/**
+ * ntbnet_napi_disable() - disable the NAPI of every queue set up.
+ * @priv: the port.
+ */
+void ntbnet_napi_disable(struct ntbnet_priv *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < priv->nq_max; i++)
+		napi_disable(&priv->rxq[i].napi);
+}
+
+/**
+ * ntbnet_rx_attach() - start consuming one of our freshly announced rings.
+ * @rx: the receive queue.
  * @start: initial index for this pair of generations.
  *
- * Caller holds RTNL and has NAPI disabled (or the interface down).
+ * Our window holds as many rings as we announced (@nq_lay). Caller holds
+ * RTNL and has NAPI disabled (or the interface down).
  */
-void ntbnet_rx_attach(struct ntbnet_priv *priv, u32 start)
+void ntbnet_rx_attach(struct ntbnet_rxq *rx, u32 start)
 {
-	struct ntbnet_rxq *rx = &priv->rxq;
+	struct ntbnet_priv *priv = rx->priv;
 
 	ntbring_rx_init(&rx->ring, &priv->rx_geom,
-			priv->in_buf + NTBRING_OFF_RECS,
-			priv->in_buf + NTBRING_OFF_PROD,
-			priv->out_win + NTBRING_OFF_CONS, start);
+			priv->in_buf + ntbring_off_recs(&priv->rx_geom, rx->idx),
+			priv->in_buf + ntbring_off_prod(&priv->rx_geom,
+							priv->nq_lay, rx->idx),
+			priv->out_win + ntbring_off_cons(&priv->peer.rx,
+							 priv->peer.queues,
+							 rx->idx),
+			start);
 	rx->ready = true;
 }
 
@@ -372,21 +414,35 @@ void ntbnet_rx_attach(struct ntbnet_priv *priv, u32 start)
  */
 void ntbnet_rx_detach(struct ntbnet_priv *priv)
 {
-	priv->rxq.ready = false;
-	WRITE_ONCE(priv->rxq.bad_since, 0);
-	clear_bit(NTBNET_EV_SPACE, &priv->rxq.events);
-	clear_bit(NTBNET_EV_TXDONE, &priv->rxq.events);
-	clear_bit(NTBNET_EV_ARMED, &priv->rxq.events);
+	unsigned int i;
+
+	for (i = 0; i < priv->nq_max; i++) {
+		struct ntbnet_rxq *rx = &priv->rxq[i];
+
+		rx->ready = false;
+		WRITE_ONCE(rx->bad_since, 0);
+		clear_bit(NTBNET_EV_SPACE, &rx->events);
+		clear_bit(NTBNET_EV_TXDONE, &rx->events);
+		clear_bit(NTBNET_EV_ARMED, &rx->events);
+	}
 }
 
 /**
- * ntbnet_rx_init() - register NAPI.
- * @priv: the port.
+ * ntbnet_rx_init() - register the NAPI of each queue set up.
+ * @priv: the port, with @nq_max set.
  */
 void ntbnet_rx_init(struct ntbnet_priv *priv)
 {
-	u64_stats_init(&priv->rxq.stats.syncp);
-	netif_napi_add(priv->ndev, &priv->rxq.napi, ntbnet_poll);
+	unsigned int i;
+
+	for (i = 0; i < priv->nq_max; i++) {
+		struct ntbnet_rxq *rx = &priv->rxq[i];
+
+		rx->priv = priv;
+		rx->idx = i;
+		u64_stats_init(&rx->stats.syncp);
+		netif_napi_add(priv->ndev, &rx->napi, ntbnet_poll);
+	}
 }
 
 /**
@@ -395,5 +451,8 @@ void ntbnet_rx_init(struct ntbnet_priv *priv)
  */
 void ntbnet_rx_exit(struct ntbnet_priv *priv)
 {
-	netif_napi_del(&priv->rxq.napi);
+	unsigned int i;
+
+	for (i = 0; i < priv->nq_max; i++)
+		netif_napi_del(&priv->rxq[i].napi);
 }

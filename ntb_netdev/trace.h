@@ -43,50 +43,60 @@ TRACE_EVENT(ntbnet_link,
 		      __entry->peer_gen, __get_str(why)));
 
 DECLARE_EVENT_CLASS(ntbnet_txq,
-		    TP_PROTO(const struct net_device *ndev, u32 free_recs,
-			     u32 need),
-		    TP_ARGS(ndev, free_recs, need),
+		    TP_PROTO(const struct net_device *ndev, unsigned int queue,
+			     u32 free_recs, u32 need),
+		    TP_ARGS(ndev, queue, free_recs, need),
 		    TP_STRUCT__entry(__string(dev, ndev->name)
+				     __field(unsigned int, queue)
 				     __field(u32, free_recs)
 				     __field(u32, need)),
 		    TP_fast_assign(ntbnet_assign_str(dev, ndev->name);
+				   __entry->queue = queue;
 				   __entry->free_recs = free_recs;
 				   __entry->need = need;),
-		    TP_printk("%s free %u records, worst frame needs %u",
-			      __get_str(dev), __entry->free_recs,
-			      __entry->need));
+		    TP_printk("%s queue %u free %u records, worst frame needs %u",
+			      __get_str(dev), __entry->queue,
+			      __entry->free_recs, __entry->need));
 
 DEFINE_EVENT(ntbnet_txq, ntbnet_tx_stop,
-	     TP_PROTO(const struct net_device *ndev, u32 free_recs, u32 need),
-	     TP_ARGS(ndev, free_recs, need));
+	     TP_PROTO(const struct net_device *ndev, unsigned int queue,
+		      u32 free_recs, u32 need),
+	     TP_ARGS(ndev, queue, free_recs, need));
 
 DEFINE_EVENT(ntbnet_txq, ntbnet_tx_wake,
-	     TP_PROTO(const struct net_device *ndev, u32 free_recs, u32 need),
-	     TP_ARGS(ndev, free_recs, need));
+	     TP_PROTO(const struct net_device *ndev, unsigned int queue,
+		      u32 free_recs, u32 need),
+	     TP_ARGS(ndev, queue, free_recs, need));
 
 TRACE_EVENT(ntbnet_publish,
-	    TP_PROTO(const struct net_device *ndev, u32 prod, bool doorbell),
-	    TP_ARGS(ndev, prod, doorbell),
+	    TP_PROTO(const struct net_device *ndev, unsigned int queue,
+		     u32 prod, bool doorbell),
+	    TP_ARGS(ndev, queue, prod, doorbell),
 	    TP_STRUCT__entry(__string(dev, ndev->name)
+			     __field(unsigned int, queue)
 			     __field(u32, prod)
 			     __field(bool, doorbell)),
 	    TP_fast_assign(ntbnet_assign_str(dev, ndev->name);
+			   __entry->queue = queue;
 			   __entry->prod = prod;
 			   __entry->doorbell = doorbell;),
-	    TP_printk("%s in %u%s", __get_str(dev), __entry->prod,
-		      __entry->doorbell ? " doorbell" : ""));
+	    TP_printk("%s queue %u in %u%s", __get_str(dev), __entry->queue,
+		      __entry->prod, __entry->doorbell ? " doorbell" : ""));
 
 TRACE_EVENT(ntbnet_rx_poll,
-	    TP_PROTO(const struct net_device *ndev, int done, int budget),
-	    TP_ARGS(ndev, done, budget),
+	    TP_PROTO(const struct net_device *ndev, unsigned int queue,
+		     int done, int budget),
+	    TP_ARGS(ndev, queue, done, budget),
 	    TP_STRUCT__entry(__string(dev, ndev->name)
+			     __field(unsigned int, queue)
 			     __field(int, done)
 			     __field(int, budget)),
 	    TP_fast_assign(ntbnet_assign_str(dev, ndev->name);
+			   __entry->queue = queue;
 			   __entry->done = done;
 			   __entry->budget = budget;),
-	    TP_printk("%s %d of %d", __get_str(dev), __entry->done,
-		      __entry->budget));
+	    TP_printk("%s queue %u %d of %d", __get_str(dev), __entry->queue,
+		      __entry->done, __entry->budget));
 
 TRACE_EVENT(ntbnet_drop,
 	    TP_PROTO(const struct net_device *ndev, const char *reason,

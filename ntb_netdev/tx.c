@@ -33,10 +33,10 @@
  * (our MTU, or the peer's max_len when that is smaller) plus the padding
  * a contiguous reserve adds when it does not fit before the ring's end.
  */
-static u32 ntbnet_worst_nrec(struct ntbnet_priv *priv)
+static u32 ntbnet_worst_nrec(const struct ntbnet_txq *q)
 {
-	const struct ntbring_tx *r = &priv->txq.ring;
-	u32 len = min_t(u32, READ_ONCE(priv->ndev->mtu) +
+	const struct ntbring_tx *r = &q->ring;
+	u32 len = min_t(u32, READ_ONCE(q->priv->ndev->mtu) +
 			NTBNET_FRAME_OVERHEAD, r->max_len);
 	u32 n = ntbring_nrec(1u << r->shift, len);
 	u32 to_end = r->count - (r->head & r->mask);
@@ -69,14 +69,13 @@ static void ntbnet_tx_bad_out(struct ntbnet_txq *q)
 }
 
 /* Room for one more worst-case frame? Refreshes the consumer index. */
-static bool ntbnet_tx_room(struct ntbnet_priv *priv)
+static bool ntbnet_tx_room(struct ntbnet_txq *q)
 {
-	struct ntbnet_txq *q = &priv->txq;
 	bool room;
 
 	if (!ntbnet_ents_free(q))
 		return false;
-	room = ntbring_tx_free(&q->ring) >= ntbnet_worst_nrec(priv);
+	room = ntbring_tx_free(&q->ring) >= ntbnet_worst_nrec(q);
 	ntbnet_tx_bad_out(q);
 	return room;
 }
@@ -85,14 +84,14 @@ static bool ntbnet_tx_room(struct ntbnet_priv *priv)
  * May a stopped queue run again? Re-arms the space doorbell if the ring
  * has no room yet (ntbring_tx_wait_space()). With q->lock.
  */
-static bool ntbnet_tx_can_wake(struct ntbnet_priv *priv)
+static bool ntbnet_tx_can_wake(struct ntbnet_txq *q)
 {
-	struct ntbnet_txq *q = &priv->txq;
 	bool room;
 
-	if (!netif_queue_stopped(priv->ndev) || !ntbnet_ents_free(q))
+	if (!__netif_subqueue_stopped(q->priv->ndev, q->idx) ||
+	    !ntbnet_ents_free(q))
 		return false;	/* not stopped, or a commit run calls again */
-	room = ntbring_tx_wait_space(&q->ring, ntbnet_worst_nrec(priv));
+	room = ntbring_tx_wait_space(&q->ring, ntbnet_worst_nrec(q));
 	ntbnet_tx_bad_out(q);
 	return room;
 }
@@ -100,34 +99,32 @@ static bool ntbnet_tx_can_wake(struct ntbnet_priv *priv)
 /* Offset in the peer's window of an entry's frame, after its meta header. */
 static u32 ntbnet_tx_frame_off(const struct ntbnet_txent *e)
 {
-	return NTBRING_OFF_RECS + e->slot.off[0] + NTBNET_META_LEN;
+	return e->q->recs_off + e->slot.off[0] + NTBNET_META_LEN;
 }
 
 /* Stop the queue for want of room. With q->lock. */
-static void ntbnet_tx_stop(struct ntbnet_priv *priv)
+static void ntbnet_tx_stop(struct ntbnet_txq *q)
 {
-	struct ntbnet_txq *q = &priv->txq;
-
-	netif_stop_queue(priv->ndev);
+	netif_stop_subqueue(q->priv->ndev, q->idx);
 	if (!q->stop_time)
 		q->stop_time = jiffies | 1;
 	ntbnet_inc(&q->stats.syncp, &q->stats.stops);
-	trace_ntbnet_tx_stop(priv->ndev, ntbnet_recs_seen(q),
-			     ntbnet_worst_nrec(priv));
+	trace_ntbnet_tx_stop(q->priv->ndev, q->idx, ntbnet_recs_seen(q),
+			     ntbnet_worst_nrec(q));
 }
 
 /* The queue runs again. With q->lock. */
-static void ntbnet_tx_woken(struct ntbnet_priv *priv)
+static void ntbnet_tx_woken(struct ntbnet_txq *q)
 {
-	priv->txq.stop_time = 0;
-	priv->txq.kicked = false;
-	trace_ntbnet_tx_wake(priv->ndev, ntbnet_recs_seen(&priv->txq),
-			     ntbnet_worst_nrec(priv));
+	q->stop_time = 0;
+	q->kicked = false;
+	trace_ntbnet_tx_wake(q->priv->ndev, q->idx, ntbnet_recs_seen(q),
+			     ntbnet_worst_nrec(q));
 }
 
-static void ntbnet_tx_publish(struct ntbnet_priv *priv)
+static void ntbnet_tx_publish(struct ntbnet_txq *q)
 {
-	struct ntbnet_txq *q = &priv->txq;
+	struct ntbnet_priv *priv = q->priv;
 	bool db;
 
 	if (q->ring.committed == q->ring.pub)
@@ -135,7 +132,7 @@ static void ntbnet_tx_publish(struct ntbnet_priv *priv)
 
 	ntbnet_inc(&q->stats.syncp, &q->stats.publishes);
 	db = ntbring_tx_publish(&q->ring);
-	trace_ntbnet_publish(priv->ndev, q->ring.pub, db);
+	trace_ntbnet_publish(priv->ndev, q->idx, q->ring.pub, db);
 	if (db) {
 		ntbnet_inc(&q->stats.syncp, &q->stats.doorbells);
 		ntbnet_ring_db(priv, NTBNET_DB_DATA);
@@ -146,9 +143,9 @@ static void ntbnet_tx_publish(struct ntbnet_priv *priv)
  * Commit the finished frames at the tail, in order. Called with q->lock.
  * Returns true if something was committed.
  */
-static bool ntbnet_tx_reap(struct ntbnet_priv *priv)
+static bool ntbnet_tx_reap(struct ntbnet_txq *q)
 {
-	struct ntbnet_txq *q = &priv->txq;
+	struct ntbnet_priv *priv = q->priv;
 	unsigned int pkts = 0, bytes = 0;
 
 	while (q->tail != q->head) {
@@ -180,21 +177,20 @@ static bool ntbnet_tx_reap(struct ntbnet_priv *priv)
 		q->tail++;
 	}
 	if (pkts)
-		netdev_completed_queue(priv->ndev, pkts, bytes);
+		netdev_tx_completed_queue(netdev_get_tx_queue(priv->ndev, q->idx),
+					  pkts, bytes);
 	return pkts;
 }
 
 /* Wake the queue if the receiver freed enough space. With q->lock. */
-static void ntbnet_tx_try_wake(struct ntbnet_priv *priv)
+static void ntbnet_tx_try_wake(struct ntbnet_txq *q)
 {
-	struct ntbnet_txq *q = &priv->txq;
-
-	if (!q->attached || !netif_carrier_ok(priv->ndev))
+	if (!q->attached || !netif_carrier_ok(q->priv->ndev))
 		return;
-	if (ntbnet_tx_can_wake(priv)) {
+	if (ntbnet_tx_can_wake(q)) {
 		ntbnet_inc(&q->stats.syncp, &q->stats.wakes);
-		ntbnet_tx_woken(priv);
-		netif_wake_queue(priv->ndev);
+		ntbnet_tx_woken(q);
+		netif_wake_subqueue(q->priv->ndev, q->idx);
 	}
 }
 
@@ -205,7 +201,7 @@ static void ntbnet_tx_try_wake(struct ntbnet_priv *priv)
 static void ntbnet_tx_dma_done(void *arg, const struct dmaengine_result *res)
 {
 	struct ntbnet_txent *e = arg;
-	struct ntbnet_priv *priv = e->priv;
+	struct ntbnet_rxq *rx = &e->q->priv->rxq[e->q->idx];
 
 	if (res && res->result != DMA_TRANS_NOERROR)
 		e->err = true;
@@ -213,65 +209,73 @@ static void ntbnet_tx_dma_done(void *arg, const struct dmaengine_result *res)
 	smp_mb__before_atomic();
 	if (!atomic_dec_and_test(&e->pending))
 		return;
-	set_bit(NTBNET_EV_TXDONE, &priv->rxq.events);
-	ntbnet_napi_kick(priv);
+	set_bit(NTBNET_EV_TXDONE, &rx->events);
+	ntbnet_napi_kick(rx);
 }
 
 /* Commit, publish and wake: the work of a poll after tx events. */
-static void ntbnet_tx_flush(struct ntbnet_priv *priv)
+static void ntbnet_tx_flush(struct ntbnet_txq *q)
 {
-	ntbnet_tx_reap(priv);
-	ntbnet_tx_publish(priv);
-	ntbnet_tx_try_wake(priv);
+	ntbnet_tx_reap(q);
+	ntbnet_tx_publish(q);
+	ntbnet_tx_try_wake(q);
 }
 
 /**
  * ntbnet_tx_events() - transmit work handed to NAPI.
- * @priv: the port.
+ * @q: the transmit queue; its events are in the receive queue of the
+ *     same index, whose NAPI calls this.
  *
  * Runs from NAPI (bottom halves off): DMA completions to commit and
  * publish (NTBNET_EV_TXDONE), a space doorbell to check (NTBNET_EV_SPACE).
  */
-void ntbnet_tx_events(struct ntbnet_priv *priv)
+void ntbnet_tx_events(struct ntbnet_txq *q)
 {
-	struct ntbnet_txq *q = &priv->txq;
-	bool done = test_and_clear_bit(NTBNET_EV_TXDONE, &priv->rxq.events);
-	bool space = test_and_clear_bit(NTBNET_EV_SPACE, &priv->rxq.events);
+	unsigned long *ev = &q->priv->rxq[q->idx].events;
+	bool done = test_and_clear_bit(NTBNET_EV_TXDONE, ev);
+	bool space = test_and_clear_bit(NTBNET_EV_SPACE, ev);
 
 	if (!done && !space)
 		return;
 	spin_lock(&q->lock);
 	if (q->attached) {
 		if (done)
-			ntbnet_tx_flush(priv);
+			ntbnet_tx_flush(q);
 		else
-			ntbnet_tx_try_wake(priv);
+			ntbnet_tx_try_wake(q);
 	}
 	spin_unlock(&q->lock);
+}
+
+/*
+ * Let one queue run if a worst-case frame has room; otherwise it stays
+ * stopped with the space doorbell armed.
+ */
+static void ntbnet_tx_start_q(struct ntbnet_txq *q)
+{
+	spin_lock_bh(&q->lock);
+	if (q->attached && netif_carrier_ok(q->priv->ndev)) {
+		if (ntbnet_tx_room(q)) {
+			ntbnet_tx_woken(q);
+			netif_wake_subqueue(q->priv->ndev, q->idx);
+		} else {
+			ntbnet_tx_stop(q);
+			ntbnet_tx_try_wake(q);
+		}
+	}
+	spin_unlock_bh(&q->lock);
 }
 
 /**
  * ntbnet_tx_start() - let transmit run (open, carrier on).
  * @priv: the port.
- *
- * Starts the queue only if a worst-case frame has room; otherwise it
- * stays stopped with the space doorbell armed.
  */
 void ntbnet_tx_start(struct ntbnet_priv *priv)
 {
-	struct ntbnet_txq *q = &priv->txq;
+	unsigned int i;
 
-	spin_lock_bh(&q->lock);
-	if (q->attached && netif_carrier_ok(priv->ndev)) {
-		if (ntbnet_tx_room(priv)) {
-			ntbnet_tx_woken(priv);
-			netif_wake_queue(priv->ndev);
-		} else {
-			ntbnet_tx_stop(priv);
-			ntbnet_tx_try_wake(priv);
-		}
-	}
-	spin_unlock_bh(&q->lock);
+	for (i = 0; i < priv->nq; i++)
+		ntbnet_tx_start_q(&priv->txq[i]);
 }
 
 /* The oldest frame still waits for its DMA completion. With q->lock. */
@@ -281,9 +285,8 @@ static bool ntbnet_tx_dma_stuck(const struct ntbnet_txq *q)
 	       atomic_read(&q->ents[q->tail & (q->nents - 1)].pending);
 }
 
-/**
- * ntbnet_tx_watchdog() - recover a transmit queue stopped for too long.
- * @priv: the port.
+/*
+ * ntbnet_tx_watchdog_q() - recover a transmit queue stopped for too long.
  *
  * Called by the link work every heartbeat period while the link is up.
  * A queue stopped for a heartbeat timeout with nothing waking it lost a
@@ -295,17 +298,17 @@ static bool ntbnet_tx_dma_stuck(const struct ntbnet_txq *q)
  * the link, which terminates the transfers. A peer that merely does not
  * consume is re-checked every timeout, never reset for it.
  *
- * Return: true if the link must be reset.
+ * Returns true if the link must be reset.
  */
-bool ntbnet_tx_watchdog(struct ntbnet_priv *priv)
+static bool ntbnet_tx_watchdog_q(struct ntbnet_txq *q)
 {
-	struct ntbnet_txq *q = &priv->txq;
+	struct ntbnet_priv *priv = q->priv;
 	unsigned long timeout = msecs_to_jiffies(priv->hb_timeout_ms);
 	bool reset = false;
 
 	spin_lock_bh(&q->lock);
 	if (!q->attached || !netif_running(priv->ndev) ||
-	    !netif_queue_stopped(priv->ndev) ||
+	    !__netif_subqueue_stopped(priv->ndev, q->idx) ||
 	    !netif_carrier_ok(priv->ndev) || !q->stop_time ||
 	    time_before(jiffies, q->stop_time + timeout))
 		goto out;
@@ -317,31 +320,49 @@ bool ntbnet_tx_watchdog(struct ntbnet_priv *priv)
 		ntbnet_inc(&q->stats.syncp, &q->stats.timeouts);
 		if (__ratelimit(&priv->msg_rs))
 			netdev_warn(priv->ndev,
-				    "transmit stopped for %u ms (%u of %u ring records free, %u frames in flight): lost doorbell or DMA completion, or the peer is not receiving; re-checking\n",
-				    jiffies_to_msecs(jiffies - q->stop_time),
+				    "transmit queue %u stopped for %u ms (%u of %u ring records free, %u frames in flight): lost doorbell or DMA completion, or the peer is not receiving; re-checking\n",
+				    q->idx, jiffies_to_msecs(jiffies - q->stop_time),
 				    ntbnet_recs_seen(q), q->ring.count,
 				    q->head - q->tail);
 	}
 	q->kicked = true;
 	q->stop_time = jiffies | 1;
 	ntbnet_dma_issue(&priv->dma);
-	ntbnet_tx_reap(priv);
-	ntbnet_tx_publish(priv);
+	ntbnet_tx_reap(q);
+	ntbnet_tx_publish(q);
 	ntbnet_ring_db(priv, NTBNET_DB_DATA);
-	ntbnet_tx_try_wake(priv);
+	ntbnet_tx_try_wake(q);
 out:
 	spin_unlock_bh(&q->lock);
 	return reset;
 }
 
-static void ntbnet_tx_drop(struct ntbnet_priv *priv, struct sk_buff *skb,
+/**
+ * ntbnet_tx_watchdog() - recover transmit queues stopped for too long.
+ * @priv: the port.
+ *
+ * Called by the link work every heartbeat period while the link is up;
+ * see ntbnet_tx_watchdog_q().
+ *
+ * Return: true if the link must be reset.
+ */
+bool ntbnet_tx_watchdog(struct ntbnet_priv *priv)
+{
+	bool reset = false;
+	unsigned int i;
+
+	for (i = 0; i < priv->nq; i++)
+		reset |= ntbnet_tx_watchdog_q(&priv->txq[i]);
+	return reset;
+}
+
+static void ntbnet_tx_drop(struct ntbnet_txq *q, struct sk_buff *skb,
 			   enum ntbnet_drop reason)
 {
-	struct ntbnet_txq *q = &priv->txq;
+	struct net_device *ndev = q->priv->ndev;
 
-	trace_ntbnet_drop(priv->ndev, ntbnet_drop_name(reason), skb->len);
+	trace_ntbnet_drop(ndev, ntbnet_drop_name(reason), skb->len);
 	ntbnet_inc(&q->stats.syncp, &q->stats.drop[reason]);
-	priv->ndev->stats.tx_dropped++;
 	dev_kfree_skb_any(skb);
 }
 
@@ -356,9 +377,9 @@ static u16 ntbnet_tx_meta(const struct sk_buff *skb, struct ntbnet_meta *meta)
 }
 
 /* Copy an entry's frame into the peer's window, by the engine or the CPU. */
-static void ntbnet_tx_copy(struct ntbnet_priv *priv, struct ntbnet_txent *e)
+static void ntbnet_tx_copy(struct ntbnet_txq *q, struct ntbnet_txent *e)
 {
-	struct ntbnet_txq *q = &priv->txq;
+	struct ntbnet_priv *priv = q->priv;
 	u32 off = ntbnet_tx_frame_off(e);
 
 	if (ntbnet_dma_wanted(&priv->dma, e->skb->len) &&
@@ -376,17 +397,15 @@ static void ntbnet_tx_copy(struct ntbnet_priv *priv, struct ntbnet_txent *e)
  * restart the queue if it stopped but the receiver freed room meanwhile.
  * With q->lock.
  */
-static void ntbnet_tx_end_batch(struct ntbnet_priv *priv)
+static void ntbnet_tx_end_batch(struct ntbnet_txq *q)
 {
-	struct ntbnet_txq *q = &priv->txq;
-
-	ntbnet_dma_issue(&priv->dma);
-	ntbnet_tx_reap(priv);
-	ntbnet_tx_publish(priv);
-	if (ntbnet_tx_can_wake(priv)) {
+	ntbnet_dma_issue(&q->priv->dma);
+	ntbnet_tx_reap(q);
+	ntbnet_tx_publish(q);
+	if (ntbnet_tx_can_wake(q)) {
 		ntbnet_inc(&q->stats.syncp, &q->stats.wake_early);
-		ntbnet_tx_woken(priv);
-		netif_start_queue(priv->ndev);
+		ntbnet_tx_woken(q);
+		netif_tx_start_queue(netdev_get_tx_queue(q->priv->ndev, q->idx));
 	}
 }
 
@@ -405,7 +424,9 @@ static void ntbnet_tx_end_batch(struct ntbnet_priv *priv)
 netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 {
 	struct ntbnet_priv *priv = netdev_priv(ndev);
-	struct ntbnet_txq *q = &priv->txq;
+	u16 qi = skb_get_queue_mapping(skb);
+	struct ntbnet_txq *q;
+	struct netdev_queue *nq;
 	struct ntbnet_meta meta = {};
 	struct ntbnet_txent *e;
 	u16 hflags;
@@ -413,14 +434,19 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	bool more = netdev_xmit_more();
 	int err;
 
+	/* The stack picks below real_num_tx_queues (<= nq_max). */
+	if (unlikely(qi >= priv->nq_max))
+		qi = 0;
+	q = &priv->txq[qi];
+	nq = netdev_get_tx_queue(ndev, qi);
 	spin_lock(&q->lock);
 	if (unlikely(!q->attached)) {
-		ntbnet_tx_drop(priv, skb, NTBNET_DROP_TX_LINK_DOWN);
+		ntbnet_tx_drop(q, skb, NTBNET_DROP_TX_LINK_DOWN);
 		goto out;
 	}
 	len = skb->len + NTBNET_META_LEN;
 	if (unlikely(len > q->ring.max_len)) {
-		ntbnet_tx_drop(priv, skb, NTBNET_DROP_TX_TOO_BIG);
+		ntbnet_tx_drop(q, skb, NTBNET_DROP_TX_TOO_BIG);
 		goto flush;
 	}
 	hflags = ntbnet_tx_meta(skb, &meta);
@@ -435,8 +461,8 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 		 * Cannot happen while the queue stops early enough; only a
 		 * peer that stopped releasing records gets here.
 		 */
-		ntbnet_tx_drop(priv, skb, NTBNET_DROP_TX_NO_SPACE);
-		ntbnet_tx_stop(priv);
+		ntbnet_tx_drop(q, skb, NTBNET_DROP_TX_NO_SPACE);
+		ntbnet_tx_stop(q);
 		goto flush;
 	}
 	memcpy_toio(priv->out_win + ntbnet_tx_frame_off(e) - NTBNET_META_LEN,
@@ -446,18 +472,18 @@ netdev_tx_t ntbnet_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	e->map.n = 0;
 	atomic_set(&e->pending, 1);
 	q->head++;
-	netdev_sent_queue(ndev, skb->len);
+	netdev_tx_sent_queue(nq, skb->len);
 	skb_tx_timestamp(skb);
 
-	ntbnet_tx_copy(priv, e);
+	ntbnet_tx_copy(q, e);
 	/* Drop the submission guard; DMA completions may now commit. */
 	atomic_dec(&e->pending);
 
-	if (unlikely(!ntbnet_tx_room(priv)))
-		ntbnet_tx_stop(priv);
+	if (unlikely(!ntbnet_tx_room(q)))
+		ntbnet_tx_stop(q);
 flush:
-	if (!more || netif_xmit_stopped(netdev_get_tx_queue(ndev, 0)))
-		ntbnet_tx_end_batch(priv);
+	if (!more || netif_xmit_stopped(nq))
+		ntbnet_tx_end_batch(q);
 out:
 	spin_unlock(&q->lock);
 	return NETDEV_TX_OK;
@@ -465,21 +491,27 @@ out:
 
 /**
  * ntbnet_tx_attach() - start producing into a freshly attached peer ring.
- * @priv: the port.
- * @g: geometry the peer announced for its receive ring.
+ * @q: the transmit queue.
+ * @peer: the peer's handshake: the geometry of its receive rings and how
+ *        many it laid out in its window.
  * @start: initial index for this pair of generations.
  *
  * The queue stays stopped until the carrier goes up.
  */
-void ntbnet_tx_attach(struct ntbnet_priv *priv, const struct ntbring_geom *g,
+void ntbnet_tx_attach(struct ntbnet_txq *q, const struct ntbring_hs *peer,
 		      u32 start)
 {
-	struct ntbnet_txq *q = &priv->txq;
+	struct ntbnet_priv *priv = q->priv;
 
 	spin_lock_bh(&q->lock);
-	ntbring_tx_init(&q->ring, g, priv->out_win + NTBRING_OFF_RECS,
-			priv->out_win + NTBRING_OFF_PROD,
-			priv->in_buf + NTBRING_OFF_CONS, start);
+	/* records and producer line in the peer's window, as it laid it out */
+	q->recs_off = ntbring_off_recs(&peer->rx, q->idx);
+	ntbring_tx_init(&q->ring, &peer->rx, priv->out_win + q->recs_off,
+			priv->out_win + ntbring_off_prod(&peer->rx,
+							 peer->queues, q->idx),
+			priv->in_buf + ntbring_off_cons(&priv->rx_geom,
+							priv->nq_lay, q->idx),
+			start);
 	q->head = 0;
 	q->tail = 0;
 	q->stop_time = 0;
@@ -492,53 +524,40 @@ void ntbnet_tx_attach(struct ntbnet_priv *priv, const struct ntbring_geom *g,
  * ntbnet_tx_detach() - stop producing and free the frames in flight.
  * @priv: the port.
  *
- * Caller stopped the queue (netif_tx_disable) so xmit is not running.
+ * Caller stopped the queues (netif_tx_disable) so xmit is not running.
  */
 void ntbnet_tx_detach(struct ntbnet_priv *priv)
 {
-	struct ntbnet_txq *q = &priv->txq;
+	unsigned int i;
 
-	spin_lock_bh(&q->lock);
-	q->attached = false;
-	spin_unlock_bh(&q->lock);
+	for (i = 0; i < priv->nq_max; i++) {
+		struct ntbnet_txq *q = &priv->txq[i];
+
+		spin_lock_bh(&q->lock);
+		q->attached = false;
+		spin_unlock_bh(&q->lock);
+	}
 
 	/* No completion runs after this; aborted ones never call back. */
 	ntbnet_dma_quiesce(&priv->dma);
 
-	spin_lock_bh(&q->lock);
-	while (q->tail != q->head) {
-		struct ntbnet_txent *e = &q->ents[q->tail & (q->nents - 1)];
+	for (i = 0; i < priv->nq_max; i++) {
+		struct ntbnet_txq *q = &priv->txq[i];
 
-		if (e->map.n)
-			ntbnet_dma_unmap(&priv->dma, &e->map);
-		ntbnet_tx_drop(priv, e->skb, NTBNET_DROP_TX_INFLIGHT);
-		e->skb = NULL;
-		q->tail++;
+		spin_lock_bh(&q->lock);
+		while (q->tail != q->head) {
+			struct ntbnet_txent *e =
+				&q->ents[q->tail & (q->nents - 1)];
+
+			if (e->map.n)
+				ntbnet_dma_unmap(&priv->dma, &e->map);
+			ntbnet_tx_drop(q, e->skb, NTBNET_DROP_TX_INFLIGHT);
+			e->skb = NULL;
+			q->tail++;
+		}
+		spin_unlock_bh(&q->lock);
+		netdev_tx_reset_queue(netdev_get_tx_queue(priv->ndev, i));
 	}
-	spin_unlock_bh(&q->lock);
-	netdev_reset_queue(priv->ndev);
-}
-
-/**
- * ntbnet_tx_init() - allocate the transmit entries.
- * @priv: the port.
- *
- * Return: 0 or -ENOMEM.
- */
-int ntbnet_tx_init(struct ntbnet_priv *priv)
-{
-	struct ntbnet_txq *q = &priv->txq;
-	u32 i;
-
-	spin_lock_init(&q->lock);
-	u64_stats_init(&q->stats.syncp);
-	q->nents = roundup_pow_of_two(clamp(priv->tx_entries, 16u, 4096u));
-	q->ents = kvcalloc(q->nents, sizeof(*q->ents), GFP_KERNEL);
-	if (!q->ents)
-		return -ENOMEM;
-	for (i = 0; i < q->nents; i++)
-		q->ents[i].priv = priv;
-	return 0;
 }
 
 /**
@@ -547,6 +566,41 @@ int ntbnet_tx_init(struct ntbnet_priv *priv)
  */
 void ntbnet_tx_exit(struct ntbnet_priv *priv)
 {
-	kvfree(priv->txq.ents);
-	priv->txq.ents = NULL;
+	unsigned int i;
+
+	for (i = 0; i < NTBNET_QUEUES_MAX; i++) {
+		kvfree(priv->txq[i].ents);
+		priv->txq[i].ents = NULL;
+	}
+}
+
+/**
+ * ntbnet_tx_init() - allocate the transmit entries of each queue set up.
+ * @priv: the port, with @nq_max set.
+ *
+ * Return: 0 or -ENOMEM (nothing left allocated).
+ */
+int ntbnet_tx_init(struct ntbnet_priv *priv)
+{
+	u32 nents = roundup_pow_of_two(clamp(priv->tx_entries, 16u, 4096u));
+	unsigned int i;
+	u32 k;
+
+	for (i = 0; i < priv->nq_max; i++) {
+		struct ntbnet_txq *q = &priv->txq[i];
+
+		spin_lock_init(&q->lock);
+		u64_stats_init(&q->stats.syncp);
+		q->priv = priv;
+		q->idx = i;
+		q->nents = nents;
+		q->ents = kvcalloc(nents, sizeof(*q->ents), GFP_KERNEL);
+		if (!q->ents) {
+			ntbnet_tx_exit(priv);
+			return -ENOMEM;
+		}
+		for (k = 0; k < nents; k++)
+			q->ents[k].q = q;
+	}
+	return 0;
 }

@@ -13,30 +13,58 @@
 #include "ntbnet.h"
 
 /**
- * ntbnet_geom_for() - geometry of our receive ring for a record count.
- * @priv: the port (its inbound window limit).
- * @rec_count: wanted record count; halved until the ring fits the window.
+ * ntbnet_geom_for() - geometry of our receive rings for a record count.
+ * @priv: the port (its inbound window limit, the queues it announces).
+ * @rec_count: wanted record count; halved until the rings fit the window.
+ * @queues: how many rings the window holds.
  * @g: result.
  *
  * Return: 0, or -EINVAL if no usable geometry fits.
  */
-int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count,
+int ntbnet_geom_for(struct ntbnet_priv *priv, u32 rec_count, u32 queues,
 		    struct ntbring_geom *g)
 {
+	/* the handshake carries the window size, and offsets, in 32 bits */
+	u64 max = min_t(u64, priv->in_max, U32_MAX);
 	u32 cap;
 
 	g->rec_size = priv->rec_size;
 	g->rec_count = rec_count;
 	while (g->rec_count > NTBRING_REC_COUNT_MIN &&
-	       (u64)ntbring_area_size(g) > priv->in_max)
+	       ntbring_mq_area_size(g, queues) > max)
 		g->rec_count /= 2;
 	/* A maximal frame may use at most half the ring. */
 	cap = g->rec_count / 2 * g->rec_size - NTBRING_HDR_SIZE;
 	g->max_len = min_t(u32, cap, NTBNET_MTU_MAX + NTBNET_FRAME_OVERHEAD);
 	if (g->max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD ||
-	    ntbring_geom_check(g) || (u64)ntbring_area_size(g) > priv->in_max)
+	    ntbring_geom_check(g) || ntbring_mq_area_size(g, queues) > max)
 		return -EINVAL;
 	return 0;
+}
+
+/**
+ * ntbnet_layout() - how many rings our window holds, and their geometry.
+ * @priv: the port.
+ * @rec_count: wanted record count of each ring.
+ * @want: queue pairs asked for (ethtool -L, max_queues).
+ * @g: result: the geometry of each ring.
+ *
+ * Queues give way before frame size: the most rings, up to @want, that
+ * each still carry a maximal frame (the MTU is the same whatever the
+ * queue count); one ring, as large as the window allows, otherwise.
+ *
+ * Return: the ring count, or 0 if not even one ring fits.
+ */
+unsigned int ntbnet_layout(struct ntbnet_priv *priv, u32 rec_count,
+			   unsigned int want, struct ntbring_geom *g)
+{
+	unsigned int n;
+
+	for (n = want; n > 1; n--)
+		if (!ntbnet_geom_for(priv, rec_count, n, g) &&
+		    g->max_len == NTBNET_MTU_MAX + NTBNET_FRAME_OVERHEAD)
+			return n;
+	return ntbnet_geom_for(priv, rec_count, 1, g) ? 0 : 1;
 }
 
 static void ntbnet_inbuf_free(struct ntbnet_priv *priv)
@@ -54,13 +82,14 @@ static void ntbnet_inbuf_free(struct ntbnet_priv *priv)
 /**
  * ntbnet_inbuf_setup() - (re)allocate the inbound window for a geometry.
  * @priv: the port, its rings detached.
- * @g: the geometry of our receive ring.
+ * @g: the geometry of our receive rings (@nq_lay of them).
  *
  * Return: 0 or a negative errno.
  */
 int ntbnet_inbuf_setup(struct ntbnet_priv *priv, const struct ntbring_geom *g)
 {
-	size_t size = round_up(ntbring_area_size(g), priv->in_align);
+	size_t size = round_up(ntbring_mq_area_size(g, priv->nq_lay),
+			       priv->in_align);
 	int err;
 
 	if (priv->in_buf && priv->in_size == size)
@@ -108,7 +137,8 @@ int ntbnet_window_init(struct ntbnet_priv *priv)
 	 */
 	priv->in_align = PAGE_SIZE;
 	priv->in_max = priv->out_size;
-	if (ntbnet_geom_for(priv, priv->rec_count, &g)) {
+	priv->nq_lay = ntbnet_layout(priv, priv->rec_count, priv->nq_want, &g);
+	if (!priv->nq_lay) {
 		dev_err(&ntb->dev, "window of %pa bytes too small for a ring\n",
 			&priv->in_max);
 		return -ENOSPC;

@@ -91,6 +91,69 @@ u32 ntbring_area_size(const struct ntbring_geom *g)
 	return NTBRING_OFF_RECS + g->rec_size * g->rec_count;
 }
 
+/* Bytes of one ring's records. */
+static u64 ntbring_ring_bytes(const struct ntbring_geom *g)
+{
+	return (u64)g->rec_size * g->rec_count;
+}
+
+/**
+ * ntbring_mq_area_size() - window bytes for @queues rings of geometry @g.
+ * @g: the geometry of each ring (the window owner's).
+ * @queues: rings the owner announced, 1 (the 2.0 layout) or more.
+ *
+ * Return: bytes from the window's start to the end of the last queue's
+ * lines (64 bits: 16 rings of the largest geometry pass 4 GiB).
+ */
+u64 ntbring_mq_area_size(const struct ntbring_geom *g, u32 queues)
+{
+	if (queues <= 1)
+		return ntbring_area_size(g);
+	return NTBRING_OFF_RECS + queues * ntbring_ring_bytes(g) +
+	       (u64)(queues - 1) * NTBRING_QLINES_STRIDE;
+}
+
+/**
+ * ntbring_off_recs() - window offset of queue @q's records.
+ * @g: the geometry of each ring (the window owner's).
+ * @q: the queue.
+ *
+ * Return: the offset (the caller checked the window holds the queue).
+ */
+u32 ntbring_off_recs(const struct ntbring_geom *g, u32 q)
+{
+	return NTBRING_OFF_RECS + q * g->rec_size * g->rec_count;
+}
+
+/**
+ * ntbring_off_prod() - window offset of queue @q's producer line.
+ * @g: the geometry of each ring (the window owner's).
+ * @queues: rings the owner announced.
+ * @q: the queue, below @queues.
+ *
+ * Return: the offset; the consumer line is ntbring_off_cons().
+ */
+u32 ntbring_off_prod(const struct ntbring_geom *g, u32 queues, u32 q)
+{
+	if (!q)
+		return NTBRING_OFF_PROD;
+	return ntbring_off_recs(g, queues) + (q - 1) * NTBRING_QLINES_STRIDE;
+}
+
+/**
+ * ntbring_off_cons() - window offset of queue @q's consumer line.
+ * @g: the geometry of each ring (the window owner's).
+ * @queues: rings the owner announced.
+ * @q: the queue, below @queues.
+ *
+ * Return: the offset.
+ */
+u32 ntbring_off_cons(const struct ntbring_geom *g, u32 queues, u32 q)
+{
+	return ntbring_off_prod(g, queues, q) +
+	       (NTBRING_OFF_CONS - NTBRING_OFF_PROD);
+}
+
 /* ---- producer ---- */
 
 /**
@@ -733,6 +796,7 @@ void ntbring_hello_encode(const struct ntbring_hs *hs, u32 for_gen, u32 hb,
 	h[NTBRING_H_MAXLEN] = hs->rx.max_len;
 	h[NTBRING_H_ACK_GEN] = hs->peer_gen == for_gen ? for_gen : 0;
 	h[NTBRING_H_HB] = hb;
+	h[NTBRING_H_QUEUES] = (hs->features & NTBRING_FEAT_MQ) ? hs->queues : 0;
 }
 
 /**
@@ -750,7 +814,7 @@ enum ntbring_hs_err ntbring_hello_decode(const u32 h[NTBRING_H_COUNT],
 					 struct ntbring_hs *hs)
 {
 	u32 geom = h[NTBRING_H_GEOM];
-	u32 rs = geom & 0xff, rc = (geom >> 8) & 0xff;
+	u32 rs = geom & 0xff, rc = (geom >> 8) & 0xff, queues;
 	struct ntbring_geom g;
 
 	if (h[NTBRING_H_MAGIC] != NTBRING_HELLO_MAGIC ||
@@ -763,10 +827,18 @@ enum ntbring_hs_err ntbring_hello_decode(const u32 h[NTBRING_H_COUNT],
 	g.rec_size = 1u << rs;
 	g.rec_count = 1u << rc;
 	g.max_len = h[NTBRING_H_MAXLEN];
-	if (ntbring_geom_check(&g) || ntbring_area_size(&g) > hs->win_size)
+	/* a writer without MQ, or asking for none, has one ring pair */
+	queues = (h[NTBRING_H_FEATURES] & NTBRING_FEAT_MQ) ? h[NTBRING_H_QUEUES] : 1;
+	if (!queues)
+		queues = 1;
+	if (queues > NTBRING_QUEUES_MAX)
+		return NTBRING_HS_GEOM;
+	if (ntbring_geom_check(&g) ||
+	    ntbring_mq_area_size(&g, queues) > hs->win_size)
 		return NTBRING_HS_GEOM;
 	hs->features = h[NTBRING_H_FEATURES];
 	hs->rx = g;
+	hs->queues = queues;
 	hs->peer_gen = h[NTBRING_H_ACK_GEN];
 	return NTBRING_HS_OK;
 }

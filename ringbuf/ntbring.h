@@ -142,6 +142,8 @@ struct ntbring_rec_hdr {
  * @max_len:  max_len of that ring.
  * @ack_gen:  the reader generation the writer has attached to, 0 if none.
  * @hb:       heartbeat, incremented by the writer every period.
+ * @queues:   ring pairs the writer asks for (NTBRING_FEAT_MQ): it sized
+ *            its receive rings for this many; 0 (a 2.0 writer) means 1.
  * @rsvd:     zero.
  */
 struct ntbring_hello {
@@ -153,7 +155,8 @@ struct ntbring_hello {
 	__le32 max_len;
 	__le32 ack_gen;
 	__le32 hb;
-	__le32 rsvd[24];
+	__le32 queues;
+	__le32 rsvd[23];
 };
 
 /**
@@ -365,6 +368,10 @@ struct ntbring_frame {
 int ntbring_geom_check(const struct ntbring_geom *g);
 u32 ntbring_nrec(u32 rec_size, u32 len);
 u32 ntbring_area_size(const struct ntbring_geom *g);
+u64 ntbring_mq_area_size(const struct ntbring_geom *g, u32 queues);
+u32 ntbring_off_recs(const struct ntbring_geom *g, u32 q);
+u32 ntbring_off_prod(const struct ntbring_geom *g, u32 queues, u32 q);
+u32 ntbring_off_cons(const struct ntbring_geom *g, u32 queues, u32 q);
 
 /* ---- producer ---- */
 
@@ -401,10 +408,11 @@ const char *ntbring_bad_name(enum ntbring_bad reason);
 #define NTBRING_ID_MAGIC	0x4e42u		/* "NB", top half of the ID word */
 #define NTBRING_HELLO_MAGIC	0x4e42484cu	/* "NBHL" */
 #define NTBRING_VERSION_MAJOR	2u
-#define NTBRING_VERSION_MINOR	0u
+#define NTBRING_VERSION_MINOR	1u
 /* Features understood by this library; the link uses the AND of both. */
 #define NTBRING_FEAT_CONTIG	0x00000001u	/* sender pads, never wraps */
-#define NTBRING_FEAT_KNOWN	0x00000001u
+#define NTBRING_FEAT_MQ		0x00000002u	/* several ring pairs (2.1) */
+#define NTBRING_FEAT_KNOWN	0x00000003u
 
 /*
  * Words of the mailbox: scratchpads 0..2 (written into the peer's, read
@@ -435,6 +443,7 @@ enum ntbring_hello_word {
 	NTBRING_H_MAXLEN,
 	NTBRING_H_ACK_GEN,
 	NTBRING_H_HB,
+	NTBRING_H_QUEUES,
 	NTBRING_H_COUNT,
 };
 
@@ -444,6 +453,20 @@ static_assert(offsetof(struct ntbring_hello, ack_gen) ==
 	      4 * NTBRING_H_ACK_GEN, "hello ack_gen");
 static_assert(offsetof(struct ntbring_hello, hb) == 4 * NTBRING_H_HB,
 	      "hello hb");
+static_assert(offsetof(struct ntbring_hello, queues) ==
+	      4 * NTBRING_H_QUEUES, "hello queues");
+
+/*
+ * Several ring pairs (NTBRING_FEAT_MQ, protocol 2.1). A window is laid
+ * out for the count its owner announced (n) with its owner's geometry:
+ * queue 0 exactly as in 2.0 (lines at NTBRING_OFF_PROD/CONS, records at
+ * NTBRING_OFF_RECS), so a 2.0 peer that sees only queue 0 finds it where
+ * it looks; queue q's records follow, at NTBRING_OFF_RECS + q * ring
+ * bytes; after the last ring, the lines of queues 1..n-1, one
+ * NTBRING_QLINES_STRIDE each (producer line, then consumer line at +0x80).
+ */
+#define NTBRING_QUEUES_MAX	16u
+#define NTBRING_QLINES_STRIDE	0x100u
 
 /**
  * struct ntbring_hs - one side's handshake: its words and its hello.
@@ -454,6 +477,8 @@ static_assert(offsetof(struct ntbring_hello, hb) == 4 * NTBRING_H_HB,
  * @peer_gen: the peer generation this side has attached to, 0 if none
  *            (the hello's ack_gen).
  * @gen:      this side's generation, never 0.
+ * @queues:   ring pairs this side asks for, 1..NTBRING_QUEUES_MAX; its
+ *            receive rings are sized for that many.
  */
 struct ntbring_hs {
 	u32 version;
@@ -462,6 +487,7 @@ struct ntbring_hs {
 	u32 win_size;
 	u32 peer_gen;
 	u32 gen;
+	u32 queues;
 };
 
 /**

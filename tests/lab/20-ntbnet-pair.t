@@ -97,7 +97,7 @@ ok "forced link down/up: carrier followed, back in $(( ($(date +%s%N) - t0) / 10
 # counted a rejection.
 bad_b() {
 	on_q b ethtool -S ntb0 |
-		awk '$1 ~ /^rx0_(err_|drop_bad_|drop_runt)/ { s += $2 } END { print s + 0 }'
+		awk '$1 ~ /^rx[0-9]+_(err_|drop_bad_|drop_runt)/ { s += $2 } END { print s + 0 }'
 }
 on_q a iperf3 -c $B -t 30 >/dev/null 2>&1 &
 bg=$!

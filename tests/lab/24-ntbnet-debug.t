@@ -23,7 +23,7 @@ wait_until 15 "link up after ethtool -G" on_q a "dmesg | grep -q 'link up:'"
 log=$(on_q a dmesg) || fail "dmesg on a"
 for m in "link down: reconfigured" "new generation [0-9a-f]{8}" \
 	 "announced generation [0-9a-f]{8}: rx ring 8192 x 256 B" \
-	 "attached to peer generation [0-9a-f]{8}: protocol 2\.0" \
+	 "attached to peer generation [0-9a-f]{8}: protocol 2\.[0-9]+" \
 	 "link up: peer generation"; do
 	echo "$log" | grep -Eq "$m" || fail "no '$m' in a's kernel log: $log"
 done

@@ -196,8 +196,16 @@ ifname() {
 	fi
 }
 
-stat_of() {	# node counter
-	on_q "$1" ethtool -S "$(ifname "$1")" | awk -v k="$2:" '$1 == k { print $2 }'
+# stat_of NODE COUNTER: one ethtool -S counter; a per-queue one named for
+# queue 0 (tx0_X, rx0_X) is the sum over every queue (txN_X), so a test
+# reads the interface's count whatever the queue count (a 2-vCPU node runs
+# two queue pairs). Empty when there is no such counter.
+stat_of() {
+	on_q "$1" ethtool -S "$(ifname "$1")" | awk -v k="$2" '
+		BEGIN { if (k ~ /^(tx|rx)0_/) re = "^" substr(k, 1, 2) "[0-9]+_" substr(k, 5) ":$" }
+		re != "" && $1 ~ re { s += $2; f = 1; next }
+		re == "" && $1 == k ":" { print $2; exit }
+		END { if (f) print s }'
 }
 
 # ----------------------------------------------------------------- traffic

@@ -643,6 +643,76 @@ static void t_handshake(void)
 	CHECK_EQ(ntbring_start_index(0x12345678, 0xffffffff), 0xa987edcb);
 }
 
+/* Several ring pairs (protocol 2.1): layout and the hello's queue count. */
+static void t_queues(void)
+{
+	struct ntbring_geom g = { 256, 1024, 65550 };
+	struct ntbring_hs hs = {
+		.version = NTBRING_VERSION_MAJOR << 16 | 1,
+		.features = NTBRING_FEAT_MQ,
+		.rx = g,
+		.peer_gen = 0x777,
+		.gen = 0xabcd0001,
+		.queues = 4,
+	}, out;
+	uint32_t h[NTBRING_H_COUNT];
+	u64 ring = 256 * 1024, four = NTBRING_OFF_RECS + 4 * ring + 3 * 0x100;
+
+	/* queue 0 is the 2.0 layout whatever the count */
+	CHECK_EQ(ntbring_off_prod(&g, 4, 0), NTBRING_OFF_PROD);
+	CHECK_EQ(ntbring_off_cons(&g, 4, 0), NTBRING_OFF_CONS);
+	CHECK_EQ(ntbring_off_recs(&g, 0), NTBRING_OFF_RECS);
+	CHECK_EQ(ntbring_mq_area_size(&g, 1), ntbring_area_size(&g));
+	/* the other rings follow queue 0's, their lines after the last ring */
+	CHECK_EQ(ntbring_off_recs(&g, 3), NTBRING_OFF_RECS + 3 * ring);
+	CHECK_EQ(ntbring_off_prod(&g, 4, 1), NTBRING_OFF_RECS + 4 * ring);
+	CHECK_EQ(ntbring_off_cons(&g, 4, 3),
+		 NTBRING_OFF_RECS + 4 * ring + 2 * 0x100 + 0x80);
+	CHECK_EQ(ntbring_mq_area_size(&g, 4), four);
+	/* the last line ends the area */
+	CHECK_EQ(ntbring_off_cons(&g, 4, 3) + 0x80, four);
+	/* 16 rings of 16 KiB x 32768 records pass 4 GiB: no wrap */
+	g.rec_size = 16384;
+	g.rec_count = 32768;
+	CHECK(ntbring_mq_area_size(&g, 16) > 0xffffffffull);
+	g.rec_size = 256;
+	g.rec_count = 1024;
+
+	/* the hello carries the count when MQ is offered */
+	hs.win_size = four;
+	ntbring_hello_encode(&hs, 0x777, 1, h);
+	CHECK_EQ(h[NTBRING_H_QUEUES], 4);
+	out.gen = hs.gen;
+	out.win_size = four;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_OK);
+	CHECK_EQ(out.queues, 4);
+	/* rings that do not fit the window the peer's words announced */
+	out.win_size = four - 1;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_GEOM);
+	out.win_size = four;
+	/* more than the protocol allows: refused, not clamped */
+	h[NTBRING_H_QUEUES] = NTBRING_QUEUES_MAX + 1;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_GEOM);
+	/* MQ offered with 0, or a word without MQ (a 2.0 writer's reserved
+	 * word): one ring pair */
+	h[NTBRING_H_QUEUES] = 0;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_OK);
+	CHECK_EQ(out.queues, 1);
+	h[NTBRING_H_QUEUES] = 5;
+	h[NTBRING_H_FEATURES] = 0;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_OK);
+	CHECK_EQ(out.queues, 1);
+	/* a writer that does not offer MQ writes 0 there */
+	hs.features = 0;
+	ntbring_hello_encode(&hs, 0x777, 1, h);
+	CHECK_EQ(h[NTBRING_H_QUEUES], 0);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -662,6 +732,7 @@ static const struct {
 	{ "index_wrap", t_index_wrap },
 	{ "reattach", t_reattach },
 	{ "handshake", t_handshake },
+	{ "queues", t_queues },
 };
 
 int main(int argc, char **argv)

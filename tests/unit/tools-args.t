@@ -164,6 +164,8 @@ bench-drivers|ROUNDS=0|
 bench-drivers|RUNS=two|
 bench-drivers|CPUS=9|
 bench-drivers|DMA=2|
+bench-drivers|QUEUES=x|
+bench-drivers|QUEUES=2|
 kver|-|--bogus
 install-deps|-|--bogus
 install-deps|-|--check extra

@@ -2,7 +2,8 @@
 # ntbnet with several queue pairs (protocol 2.1, feature MQ) on a pair of
 # 2-vCPU nodes: each node asks for one queue pair per CPU (max_queues=0),
 # the link runs 2; iperf3 with 4 streams moves frames on both queues each
-# way; data intact (SHA-256); ethtool -l/-L (2 -> 1 -> 2, also under
+# way; data intact (SHA-256) on queue 1 one way and queue 0 the other
+# (a tc egress filter picks the queue); ethtool -l/-L (2 -> 1 -> 2, also under
 # traffic, the connections survive); a peer with a lower maximum
 # (max_queues=1 on b) pairs at 1 queue; kernel logs clean.
 set -eu
@@ -39,9 +40,26 @@ done
 ok "both queues carried frames (a tx0 $(stat a tx0_packets), tx1 $(stat a tx1_packets); b rx0 $(stat b rx0_packets), rx1 $(stat b rx1_packets))"
 r=$(iperf b $A -t 8 -P 4) || fail "iperf3 -P 4 b -> a"
 ok "TCP b -> a, 4 streams: $r"
+# Each queue's data intact: a tc egress filter puts every frame of the
+# sender on one transmit queue (skbedit queue_mapping), queue 1 a -> b
+# and queue 0 b -> a.
+on_queue() {	# node queue: every frame the node sends goes on that queue
+	on "$1" "tc qdisc add dev ntb0 clsact &&
+		tc filter add dev ntb0 egress matchall action skbedit queue_mapping $2"
+}
+t1=$(stat a tx1_packets)
+on_queue a 1
 sha_check a b $B
+on a tc qdisc del dev ntb0 clsact
+t1=$(( $(stat a tx1_packets) - t1 ))
+[ "$t1" -ge 250 ] || fail "a -> b pinned to queue 1: only $t1 frames on it"
+t0=$(stat b tx0_packets)
+on_queue b 0
 sha_check b a $A
-ok "16 MiB each way intact (SHA-256)"
+on b tc qdisc del dev ntb0 clsact
+t0=$(( $(stat b tx0_packets) - t0 ))
+[ "$t0" -ge 250 ] || fail "b -> a pinned to queue 0: only $t0 frames on it"
+ok "16 MiB each way intact (SHA-256): a -> b on queue 1 ($t1 frames), b -> a on queue 0 ($t0 frames)"
 
 # --- ethtool -L: one queue pair, then two again
 on a ethtool -L ntb0 combined 1

@@ -43,22 +43,23 @@ ok "TCP b -> a, 4 streams: $r"
 # Each queue's data intact: a tc egress filter puts every frame of the
 # sender on one transmit queue (skbedit queue_mapping), queue 1 a -> b
 # and queue 0 b -> a.
-on_queue() {	# node queue: every frame the node sends goes on that queue
+# pinned_sha FROM TO TO-ADDR QUEUE: sha_check with every frame FROM sends
+# on QUEUE; sets PINNED to the frames that queue carried.
+pinned_sha() {
+	local n
+	n=$(stat "$1" "tx$4_packets")
 	on "$1" "tc qdisc add dev ntb0 clsact &&
-		tc filter add dev ntb0 egress matchall action skbedit queue_mapping $2"
+		tc filter add dev ntb0 egress matchall action skbedit queue_mapping $4"
+	sha_check "$1" "$2" "$3"
+	on "$1" tc qdisc del dev ntb0 clsact
+	n=$(( $(stat "$1" "tx$4_packets") - n ))
+	[ "$n" -ge 250 ] || fail "$1 -> $2 pinned to queue $4: only $n frames on it"
+	PINNED=$n
 }
-t1=$(stat a tx1_packets)
-on_queue a 1
-sha_check a b $B
-on a tc qdisc del dev ntb0 clsact
-t1=$(( $(stat a tx1_packets) - t1 ))
-[ "$t1" -ge 250 ] || fail "a -> b pinned to queue 1: only $t1 frames on it"
-t0=$(stat b tx0_packets)
-on_queue b 0
-sha_check b a $A
-on b tc qdisc del dev ntb0 clsact
-t0=$(( $(stat b tx0_packets) - t0 ))
-[ "$t0" -ge 250 ] || fail "b -> a pinned to queue 0: only $t0 frames on it"
+pinned_sha a b $B 1
+t1=$PINNED
+pinned_sha b a $A 0
+t0=$PINNED
 ok "16 MiB each way intact (SHA-256): a -> b on queue 1 ($t1 frames), b -> a on queue 0 ($t0 frames)"
 
 # --- ethtool -L: one queue pair, then two again

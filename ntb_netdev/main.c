@@ -95,6 +95,20 @@ static int ntbnet_change_mtu(struct net_device *ndev, int mtu)
 	return 0;
 }
 
+/* Sum of @n counters from @c on. */
+static u64 ntbnet_sum(const u64 *c, unsigned int n)
+{
+	u64 sum = 0;
+
+	while (n--)
+		sum += c[n];
+	return sum;
+}
+
+/* Receive drop counters: frames dropped, then the ring's rejections. */
+#define NTBNET_RX_DROPS		(NTBNET_DROP_RX_ERR - NTBNET_DROP_RX)
+#define NTBNET_RX_ERRS		(NTBNET_DROP_MAX - NTBNET_DROP_RX_ERR)
+
 /*
  * The interface's counters, from the queues' own (each has one writer):
  * every drop reason is also tx_dropped / rx_dropped, or, for the ring's
@@ -105,7 +119,7 @@ static void ntbnet_get_stats64(struct net_device *ndev,
 {
 	struct ntbnet_priv *priv = netdev_priv(ndev);
 	u64 packets, bytes, drop, runt, err, frame;
-	unsigned int start, i, k;
+	unsigned int start, i;
 
 	netdev_stats_to_stats64(s, &ndev->stats);
 	for (i = 0; i < priv->nq_max; i++) {
@@ -116,8 +130,7 @@ static void ntbnet_get_stats64(struct net_device *ndev,
 			start = u64_stats_fetch_begin(&ts->syncp);
 			packets = ts->packets;
 			bytes = ts->bytes;
-			for (drop = 0, k = 0; k < NTBNET_DROP_TX_COUNT; k++)
-				drop += ts->drop[k];
+			drop = ntbnet_sum(ts->drop, NTBNET_DROP_TX_COUNT);
 		} while (u64_stats_fetch_retry(&ts->syncp, start));
 		s->tx_packets += packets;
 		s->tx_bytes += bytes;
@@ -127,12 +140,9 @@ static void ntbnet_get_stats64(struct net_device *ndev,
 			packets = rs->packets;
 			bytes = rs->bytes;
 			runt = rs->drop[NTBNET_DROP_RX_RUNT - NTBNET_DROP_RX];
-			for (drop = 0, k = NTBNET_DROP_RX;
-			     k < NTBNET_DROP_RX_ERR; k++)
-				drop += rs->drop[k - NTBNET_DROP_RX];
-			for (err = 0, k = NTBNET_DROP_RX_ERR;
-			     k < NTBNET_DROP_MAX; k++)
-				err += rs->drop[k - NTBNET_DROP_RX];
+			drop = ntbnet_sum(rs->drop, NTBNET_RX_DROPS);
+			err = ntbnet_sum(rs->drop + NTBNET_RX_DROPS,
+					 NTBNET_RX_ERRS);
 			frame = err - rs->drop[NTBNET_DROP_RX_ERR_BAD_INDEX -
 					       NTBNET_DROP_RX];
 		} while (u64_stats_fetch_retry(&rs->syncp, start));

@@ -18,6 +18,9 @@
 #   NTBNET_HW_PROFILES=default NTBNET_HW_CRASH=default \
 #     NTBNET_HW_RESULTS=build/results/hw-default.txt tests/lab/26-ntbnet-hw-matrix.t
 #                     # the one-boot pair check tests/lab/kernels.sh runs on 6.12
+#   NTBNET_HW_CPUS=2 NTBNET_HW_UPSTREAM=none tests/lab/26-ntbnet-hw-matrix.t
+#                     # 2 vCPUs a node: ntbnet runs 2 queue pairs where the
+#                     # profile's window holds them (the row says how many)
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_module ntbnet
@@ -34,6 +37,7 @@ upstream_expect() {
 	*) echo runs ;;
 	esac
 }
+CPUS=${NTBNET_HW_CPUS:-}
 RESULTS=${NTBNET_HW_RESULTS:-$ROOT/build/results/hw-matrix.txt}
 mkdir -p "$(dirname "$RESULTS")"
 : >"$RESULTS.new"
@@ -42,7 +46,7 @@ row() { echo "$*" >>"$RESULTS.new"; ok "$*"; }
 ntbnet_on() {	# profile
 	local p=$1 r1 r2 ifindex crashed=
 	export NTBLAB_DIR=$ROOT/build/test-lab-hw-$p
-	lab_up --topology pair --driver ntbnet --hw "$p" >/dev/null
+	lab_up --topology pair --driver ntbnet --hw "$p" ${CPUS:+--cpus "$CPUS"} >/dev/null
 	on_q a grep -q "^profile $p$" /sys/kernel/debug/ntb_hw_ivshmem/0000:00:10.0/info ||
 		fail "$p: the emulator does not report profile $p"
 	wait_until_q 10 pings a $B || fail "$p: ping a -> b"
@@ -67,7 +71,7 @@ ntbnet_on() {	# profile
 	esac
 	clean_logs
 	row "$p ntbnet: runs ($(on_q a cat /sys/kernel/debug/ntbnet/0000:00:10.0/state |
-		awk '/^handshake:/ { sub(/^handshake: /, ""); h = $0 } /^translation:/ { t = $2 } END { printf "%s, %s translation", h, t }');" \
+		awk '/^handshake:/ { sub(/^handshake: /, ""); h = $0 } /^translation:/ { t = $2 } /^queues:/ { q = $2 } END { printf "%s, %s translation, %s queue(s)", h, t, q }');" \
 		"ping, SHA-256 16 MiB each way$crashed; TCP a->b $r1, b->a $r2)"
 	"$NTBLAB" down >/dev/null
 }

@@ -775,9 +775,49 @@ enum ntbring_hs_err ntbring_words_decode(const u32 w[NTBRING_W_COUNT],
 	return NTBRING_HS_OK;
 }
 
+/*
+ * The doorbell map into its words: queue q in the half (q & 1) of word
+ * q / 2; nothing (all zero) without NTBRING_FEAT_DBMAP.
+ */
+static void ntbring_dbmap_encode(const struct ntbring_hs *hs,
+				 u32 w[NTBRING_H_DBMAP_WORDS])
+{
+	u32 q, n = (hs->features & NTBRING_FEAT_DBMAP) ? hs->queues : 0;
+
+	for (q = 0; q < NTBRING_H_DBMAP_WORDS; q++)
+		w[q] = 0;
+	for (q = 0; q < n && q < NTBRING_QUEUES_MAX; q++)
+		w[q / 2] |= (hs->db.data[q] | (u32)hs->db.space[q] << 8) <<
+			    (16 * (q & 1));
+}
+
+/*
+ * The peer's doorbell map, for its @queues queues: each bit below
+ * NTBRING_DB_BITS, the halves of the other queues zero. Without
+ * NTBRING_FEAT_DBMAP the words are not looked at and the map is zero.
+ */
+static bool ntbring_dbmap_decode(const u32 w[NTBRING_H_DBMAP_WORDS],
+				 u32 features, u32 queues,
+				 struct ntbring_dbmap *db)
+{
+	u32 q, half;
+
+	for (q = 0; q < NTBRING_QUEUES_MAX; q++) {
+		half = (features & NTBRING_FEAT_DBMAP) ?
+		       w[q / 2] >> (16 * (q & 1)) & 0xffff : 0;
+		if (q >= queues ? half != 0 :
+		    ((half & 0xff) >= NTBRING_DB_BITS ||
+		     (half >> 8) >= NTBRING_DB_BITS))
+			return false;
+		db->data[q] = half & 0xff;
+		db->space[q] = half >> 8;
+	}
+	return true;
+}
+
 /**
  * ntbring_hello_encode() - our hello for the peer's window.
- * @hs: our side (features, rx, peer_gen, gen); peer_gen is the peer
+ * @hs: our side (features, rx, peer_gen, gen, queues, db); peer_gen is the peer
  *      generation whose words we took, acknowledged only when it is @for_gen.
  * @for_gen: the peer generation it answers.
  * @hb: our heartbeat count.
@@ -797,6 +837,7 @@ void ntbring_hello_encode(const struct ntbring_hs *hs, u32 for_gen, u32 hb,
 	h[NTBRING_H_ACK_GEN] = hs->peer_gen == for_gen ? for_gen : 0;
 	h[NTBRING_H_HB] = hb;
 	h[NTBRING_H_QUEUES] = (hs->features & NTBRING_FEAT_MQ) ? hs->queues : 0;
+	ntbring_dbmap_encode(hs, &h[NTBRING_H_DBMAP]);
 }
 
 /**
@@ -805,7 +846,8 @@ void ntbring_hello_encode(const struct ntbring_hs *hs, u32 for_gen, u32 hb,
  * @gen_again: NTBRING_H_GEN read again after the others.
  * @my_gen: our generation: a hello written for another one is stale.
  * @hs: the peer's words, already decoded (gen and win_size); features,
- *      rx and peer_gen are filled in on success.
+ *      rx, queues, db (its doorbell map, zero without NTBRING_FEAT_DBMAP)
+ *      and peer_gen are filled in on success.
  *
  * Return: NTBRING_HS_OK, or why the hello is not usable.
  */
@@ -834,7 +876,9 @@ enum ntbring_hs_err ntbring_hello_decode(const u32 h[NTBRING_H_COUNT],
 	if (queues > NTBRING_QUEUES_MAX)
 		return NTBRING_HS_GEOM;
 	if (ntbring_geom_check(&g) ||
-	    ntbring_mq_area_size(&g, queues) > hs->win_size)
+	    ntbring_mq_area_size(&g, queues) > hs->win_size ||
+	    !ntbring_dbmap_decode(&h[NTBRING_H_DBMAP], h[NTBRING_H_FEATURES],
+				  queues, &hs->db))
 		return NTBRING_HS_GEOM;
 	hs->features = h[NTBRING_H_FEATURES];
 	hs->rx = g;

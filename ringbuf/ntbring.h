@@ -144,6 +144,10 @@ struct ntbring_rec_hdr {
  * @hb:       heartbeat, incremented by the writer every period.
  * @queues:   ring pairs the writer asks for (NTBRING_FEAT_MQ): it sized
  *            its receive rings for this many; 0 (a 2.0 writer) means 1.
+ * @dbmap:    the doorbell bits the reader rings at the writer, one pair a
+ *            queue (NTBRING_FEAT_DBMAP, 2.2): queue q in the half
+ *            (q & 1) of word q / 2, bits 7..0 its data bit, 15..8 its
+ *            space bit; halves of queues beyond @queues zero.
  * @rsvd:     zero.
  */
 struct ntbring_hello {
@@ -156,7 +160,8 @@ struct ntbring_hello {
 	__le32 ack_gen;
 	__le32 hb;
 	__le32 queues;
-	__le32 rsvd[23];
+	__le32 dbmap[8];
+	__le32 rsvd[15];
 };
 
 /**
@@ -408,11 +413,12 @@ const char *ntbring_bad_name(enum ntbring_bad reason);
 #define NTBRING_ID_MAGIC	0x4e42u		/* "NB", top half of the ID word */
 #define NTBRING_HELLO_MAGIC	0x4e42484cu	/* "NBHL" */
 #define NTBRING_VERSION_MAJOR	2u
-#define NTBRING_VERSION_MINOR	1u
+#define NTBRING_VERSION_MINOR	2u
 /* Features understood by this library; the link uses the AND of both. */
 #define NTBRING_FEAT_CONTIG	0x00000001u	/* sender pads, never wraps */
 #define NTBRING_FEAT_MQ		0x00000002u	/* several ring pairs (2.1) */
-#define NTBRING_FEAT_KNOWN	0x00000003u
+#define NTBRING_FEAT_DBMAP	0x00000004u	/* doorbell bits a queue (2.2) */
+#define NTBRING_FEAT_KNOWN	0x00000007u
 
 /*
  * Words of the mailbox: scratchpads 0..2 (written into the peer's, read
@@ -444,8 +450,11 @@ enum ntbring_hello_word {
 	NTBRING_H_ACK_GEN,
 	NTBRING_H_HB,
 	NTBRING_H_QUEUES,
-	NTBRING_H_COUNT,
+	NTBRING_H_DBMAP,	/* first of NTBRING_H_DBMAP_WORDS */
+	NTBRING_H_COUNT = NTBRING_H_DBMAP + 8,
 };
+
+#define NTBRING_H_DBMAP_WORDS	(NTBRING_H_COUNT - NTBRING_H_DBMAP)
 
 static_assert(offsetof(struct ntbring_hello, gen) == 4 * NTBRING_H_GEN,
 	      "hello gen");
@@ -455,6 +464,8 @@ static_assert(offsetof(struct ntbring_hello, hb) == 4 * NTBRING_H_HB,
 	      "hello hb");
 static_assert(offsetof(struct ntbring_hello, queues) ==
 	      4 * NTBRING_H_QUEUES, "hello queues");
+static_assert(offsetof(struct ntbring_hello, dbmap) ==
+	      4 * NTBRING_H_DBMAP, "hello dbmap");
 
 /*
  * Several ring pairs (NTBRING_FEAT_MQ, protocol 2.1). A window is laid
@@ -468,6 +479,26 @@ static_assert(offsetof(struct ntbring_hello, queues) ==
 #define NTBRING_QUEUES_MAX	16u
 #define NTBRING_QLINES_STRIDE	0x100u
 
+/* Doorbell bits a map can name: 0..63, as ntb_db_valid_mask() has them. */
+#define NTBRING_DB_BITS		64u
+
+/**
+ * struct ntbring_dbmap - doorbell bits the peer rings at one side.
+ * @data:  for queue q, the bit rung when frames were published on the
+ *         ring this side receives on.
+ * @space: for queue q, the bit rung when records of the ring this side
+ *         sends on were released.
+ *
+ * Both bit numbers, below NTBRING_DB_BITS, in the doorbell register of
+ * the side that owns the map; queues may share bits.
+ */
+struct ntbring_dbmap {
+	u8 data[NTBRING_QUEUES_MAX];
+	u8 space[NTBRING_QUEUES_MAX];
+};
+static_assert(NTBRING_H_DBMAP_WORDS * 2 == NTBRING_QUEUES_MAX,
+	      "a half word a queue");
+
 /**
  * struct ntbring_hs - one side's handshake: its words and its hello.
  * @version:  (major << 16) | minor.
@@ -479,6 +510,8 @@ static_assert(offsetof(struct ntbring_hello, queues) ==
  * @gen:      this side's generation, never 0.
  * @queues:   ring pairs this side asks for, 1..NTBRING_QUEUES_MAX; its
  *            receive rings are sized for that many.
+ * @db:       the doorbell bits the other side rings at this one, for
+ *            @queues queues (NTBRING_FEAT_DBMAP; all zero without it).
  */
 struct ntbring_hs {
 	u32 version;
@@ -488,6 +521,7 @@ struct ntbring_hs {
 	u32 peer_gen;
 	u32 gen;
 	u32 queues;
+	struct ntbring_dbmap db;
 };
 
 /**

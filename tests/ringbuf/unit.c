@@ -713,11 +713,80 @@ static void t_queues(void)
 	CHECK_EQ(h[NTBRING_H_QUEUES], 0);
 }
 
+/* The doorbell map (protocol 2.2): words, bounds, reserved halves. */
+static void t_dbmap(void)
+{
+	struct ntbring_geom g = { 256, 1024, 65550 };
+	struct ntbring_hs hs = {
+		.version = NTBRING_VERSION_MAJOR << 16 | 2,
+		.features = NTBRING_FEAT_MQ | NTBRING_FEAT_DBMAP,
+		.rx = g,
+		.peer_gen = 0x777,
+		.gen = 0xabcd0002,
+		.queues = 3,
+		.win_size = 0xffffffffu,
+		.db = { .data = { 0, 3, 63 }, .space = { 1, 4, 5 } },
+	}, out;
+	uint32_t h[NTBRING_H_COUNT];
+	int i;
+
+	ntbring_hello_encode(&hs, 0x777, 1, h);
+	CHECK_EQ(h[NTBRING_H_DBMAP], 0x04030100);
+	CHECK_EQ(h[NTBRING_H_DBMAP + 1], 0x053f);
+	for (i = 2; i < NTBRING_H_DBMAP_WORDS; i++)
+		CHECK_EQ(h[NTBRING_H_DBMAP + i], 0);
+	memset(&out, 0xee, sizeof(out));
+	out.gen = hs.gen;
+	out.win_size = hs.win_size;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_OK);
+	CHECK_EQ(out.queues, 3);
+	CHECK(!memcmp(&out.db, &hs.db, sizeof(hs.db)));
+	/* a bit beyond 63, for a queue in use: refused */
+	h[NTBRING_H_DBMAP + 1] = 0x0540;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_GEOM);
+	h[NTBRING_H_DBMAP + 1] = 0x403f;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_GEOM);
+	/* the half of a queue beyond the count must be zero */
+	h[NTBRING_H_DBMAP + 1] = 0x0001053f;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_GEOM);
+	h[NTBRING_H_DBMAP + 1] = 0x053f;
+	h[NTBRING_H_COUNT - 1] = 0x80000000u;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_GEOM);
+	/* without DBMAP the words are not read and the map is zero */
+	h[NTBRING_H_FEATURES] = NTBRING_FEAT_MQ;
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_OK);
+	for (i = 0; i < (int)NTBRING_QUEUES_MAX; i++)
+		CHECK(!out.db.data[i] && !out.db.space[i]);
+	/* a writer that does not offer DBMAP writes zeros */
+	hs.features = NTBRING_FEAT_MQ;
+	ntbring_hello_encode(&hs, 0x777, 1, h);
+	for (i = 0; i < NTBRING_H_DBMAP_WORDS; i++)
+		CHECK_EQ(h[NTBRING_H_DBMAP + i], 0);
+	/* all 16 queues: the last one in the high half of the last word */
+	hs.features = NTBRING_FEAT_MQ | NTBRING_FEAT_DBMAP;
+	hs.queues = NTBRING_QUEUES_MAX;
+	hs.db.data[15] = 62;
+	hs.db.space[15] = 61;
+	ntbring_hello_encode(&hs, 0x777, 1, h);
+	CHECK_EQ(h[NTBRING_H_COUNT - 1], 0x3d3e0000u);
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_OK);
+	CHECK_EQ(out.db.data[15], 62);
+	CHECK_EQ(out.db.space[15], 61);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
 	{ "geom", t_geom },
+	{ "dbmap", t_dbmap },
 	{ "empty", t_empty },
 	{ "one_record", t_one_record },
 	{ "len_limits", t_len_limits },

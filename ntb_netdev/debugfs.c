@@ -44,6 +44,8 @@ static int ntbnet_state_show(struct seq_file *s, void *unused)
 		   priv->db[NTBNET_DB_DATA], priv->db[NTBNET_DB_SPACE],
 		   priv->db[NTBNET_DB_HS]);
 	seq_printf(s, "queues: %u of %u\n", priv->nq, priv->nq_max);
+	seq_printf(s, "doorbell_pairs: %u of %u\n", priv->db_pairs,
+		   priv->nq_max);
 	/* queue 0 as "tx:" and "rx:", the others with their index */
 	for (i = 0; i < priv->nq; i++) {
 		const struct ntbring_tx *tx = &priv->txq[i].ring;
@@ -57,6 +59,10 @@ static int ntbnet_state_show(struct seq_file *s, void *unused)
 			   priv->txq[i].head - priv->txq[i].tail);
 		seq_printf(s, "rx%s: out %u rel %u in %u arm_tok %u\n", tag,
 			   rx->out, rx->rel, rx->in, rx->arm_tok);
+		seq_printf(s, "db%s: data %u space %u, at the peer data %u space %u\n",
+			   tag, priv->rxq[i].db_data, priv->rxq[i].db_space,
+			   priv->txq[i].db_data_out,
+			   priv->rxq[i].db_space_out);
 	}
 	if (priv->state == NTBNET_UP)
 		seq_printf(s, "up_for_ms: %u\n",

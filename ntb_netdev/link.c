@@ -159,6 +159,7 @@ static void ntbnet_self_hs(struct ntbnet_priv *priv, struct ntbring_hs *hs)
 	hs->peer_gen = priv->acked;
 	hs->gen = priv->gen;
 	hs->queues = priv->nq_lay;
+	hs->db = priv->db_own;
 }
 
 static void __iomem *ntbnet_hello_out(struct ntbnet_priv *priv, int word)
@@ -335,9 +336,12 @@ static void ntbnet_refuse(struct ntbnet_priv *priv, const u32 *w,
 			   w[NTBRING_W_WIN], NTBRING_OFF_RECS);
 	else
 		netdev_err(priv->ndev,
-			   "peer ring geometry unusable (geom word %#x, max frame %u, peer window %u, our outbound window %pa): link stays down\n",
+			   "peer ring geometry or doorbell map unusable (geom word %#x, max frame %u, peer window %u, our outbound window %pa, doorbell mask %#llx, map %*phN): link stays down\n",
 			   h[NTBRING_H_GEOM], h[NTBRING_H_MAXLEN],
-			   w[NTBRING_W_WIN], &priv->out_size);
+			   w[NTBRING_W_WIN], &priv->out_size,
+			   ntb_db_valid_mask(priv->ntb),
+			   (int)(4 * NTBRING_H_DBMAP_WORDS),
+			   &h[NTBRING_H_DBMAP]);
 }
 
 /*
@@ -407,8 +411,11 @@ static int ntbnet_attach(struct ntbnet_priv *priv,
 	for (i = 0; i < priv->nq; i++)
 		ntbnet_rx_attach(&priv->rxq[i],
 				 ntbnet_start_index(hs->gen, priv->gen, i));
-	if (running)
+	if (running) {
 		ntbnet_napi_enable(priv);
+		/* a doorbell rung on a bit that changed meaning was lost */
+		ntbnet_napi_kick_all(priv);
+	}
 	ntbnet_reconcile_mtu(priv, hs->rx.max_len);
 	rtnl_unlock();
 
@@ -577,12 +584,33 @@ static unsigned long ntbnet_peer_reset(struct ntbnet_priv *priv,
 	return 0;
 }
 
-/* Checks of the peer's ring beyond ntbring_hello_decode(). */
+/*
+ * The peer's doorbell map, for the queues we would run with it: bits we
+ * can ring (our valid mask stands for the peer's: both ends of a link
+ * are the same kind of device).
+ */
+static bool ntbnet_peer_map_ok(struct ntbnet_priv *priv,
+			       const struct ntbring_hs *hs)
+{
+	u64 valid = ntb_db_valid_mask(priv->ntb);
+	unsigned int q, nq = min(priv->nq_lay, hs->queues);
+
+	if (!(hs->features & NTBRING_FEAT_DBMAP))
+		return true;
+	for (q = 0; q < nq; q++)
+		if (!(valid & BIT_ULL(hs->db.data[q])) ||
+		    !(valid & BIT_ULL(hs->db.space[q])))
+			return false;
+	return true;
+}
+
+/* Checks of the peer's ring and doorbells beyond ntbring_hello_decode(). */
 static enum ntbring_hs_err ntbnet_check_peer(struct ntbnet_priv *priv,
 					     const struct ntbring_hs *hs)
 {
 	if (ntbring_mq_area_size(&hs->rx, hs->queues) > priv->out_size ||
-	    hs->rx.max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD)
+	    hs->rx.max_len < NTBNET_MTU_MIN + NTBNET_FRAME_OVERHEAD ||
+	    !ntbnet_peer_map_ok(priv, hs))
 		return NTBRING_HS_GEOM;
 	return NTBRING_HS_OK;
 }

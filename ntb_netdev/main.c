@@ -64,6 +64,11 @@ module_param_named(max_queues, ntbnet_max_queues, uint, 0444);
 MODULE_PARM_DESC(max_queues,
 		 "Queue pairs an interface can use, 1..16, each with its rings and NAPI; the peer's count and ethtool -L may lower it; 0 = one per online CPU (default 0)");
 
+static bool ntbnet_queue_doorbells = true;
+module_param_named(queue_doorbells, ntbnet_queue_doorbells, bool, 0444);
+MODULE_PARM_DESC(queue_doorbells,
+		 "Ask the peer to ring each queue pair's own doorbell bits, where the device has enough; 0 = all queues share one data and one space bit (default 1)");
+
 static int ntbnet_open(struct net_device *ndev)
 {
 	struct ntbnet_priv *priv = netdev_priv(ndev);
@@ -197,13 +202,22 @@ static void ntbnet_set_mac(struct ntbnet_priv *priv)
 	eth_hw_addr_set(priv->ndev, mac);
 }
 
+/*
+ * The shared bits (queue 0's and the handshake's) and our map: the bits
+ * the peer rings at us for each queue we may run.
+ */
 static void ntbnet_setup_db(struct ntbnet_priv *priv)
 {
-	int i;
+	unsigned int i;
 
 	ntbnet_db_pick(priv->ntb, NTBNET_DB_COUNT, priv->db);
 	for (i = 0; i < NTBNET_DB_COUNT; i++)
 		priv->db_mask |= priv->db[i];
+	priv->db_pairs = ntbnet_db_map(priv->ntb, priv->db, priv->nq_max,
+				       !ntbnet_queue_doorbells, &priv->db_own);
+	for (i = 0; i < priv->nq_max; i++)
+		priv->db_mask |= BIT_ULL(priv->db_own.data[i]) |
+				 BIT_ULL(priv->db_own.space[i]);
 }
 
 static int ntbnet_check_hw(struct ntb_dev *ntb)

@@ -190,6 +190,8 @@ struct ntbnet_txent {
  * @attached: @ring is set up for the current peer generation.
  * @stop_time: jiffies when we last stopped the queue (the watchdog).
  * @kicked:   the watchdog already tried a soft recovery of this stall.
+ * @db_data_out: the doorbell bit we ring at the peer when we publish on
+ *            this queue (its map's, or its shared DATA bit).
  * @recs_off: window offset of the peer ring's records.
  * @priv, @idx: the port, and this queue's index in it.
  * @stats:    counters.
@@ -206,6 +208,7 @@ struct ntbnet_txq {
 	u32 tail;
 	bool attached;
 	bool kicked;
+	u8 db_data_out;
 	unsigned long stop_time;
 	struct ntbnet_txq_stats stats;
 };
@@ -220,7 +223,14 @@ struct ntbnet_txq {
  *            frame, 0 if none; the link work resets a ring stuck there.
  * @priv, @idx: the port, and this queue's index in it (the transmit
  *            queue of the same index hands its events to this NAPI).
+ * @db_data, @db_space: the bits the peer rings at us for this queue: data
+ *            on our ring, space on the ring of our transmit queue @idx.
+ * @db_space_out: the bit we ring at the peer when we release records.
  * @stats:    counters.
+ *
+ * The bit numbers change at attach (to our map's and the peer's when both
+ * speak NTBRING_FEAT_DBMAP, else to the shared ones) and are read by the
+ * doorbell interrupt: single bytes, read once.
  */
 struct ntbnet_rxq {
 	struct napi_struct napi;
@@ -228,6 +238,9 @@ struct ntbnet_rxq {
 	unsigned int idx;
 	struct ntbring_rx ring;
 	bool ready;
+	u8 db_data;
+	u8 db_space;
+	u8 db_space_out;
 	unsigned long events;
 	unsigned long bad_since;
 	struct ntbnet_rxq_stats stats;
@@ -318,7 +331,10 @@ static inline void ntbnet_inc(struct u64_stats_sync *syncp, u64 *ctr)
  * @in_align:     size alignment of the inbound window; @in_max its limit.
  * @out_win:      the peer's inbound window, mapped write-combined;
  *                @out_phys, @out_size.
- * @db:           doorbell bit for each enum ntbnet_db; @db_mask all of them.
+ * @db:           doorbell bit for each enum ntbnet_db (the shared bits, and
+ *                queue 0's); @db_mask all bits we serve.
+ * @db_own:       the bits we ask the peer to ring, a pair a queue (our
+ *                doorbell map); @db_pairs distinct pairs in it.
  * @link_work:    the handshake and heartbeat state machine.
  * @state:        enum ntbnet_state; changed by @link_work under RTNL.
  * @gen:          our generation; new for every attachment attempt.
@@ -377,6 +393,8 @@ struct ntbnet_priv {
 
 	u64 db[NTBNET_DB_COUNT];
 	u64 db_mask;
+	struct ntbring_dbmap db_own;
+	unsigned int db_pairs;
 
 	struct delayed_work link_work;
 	enum ntbnet_state state;
@@ -424,6 +442,19 @@ static inline void ntbnet_ring_db(struct ntbnet_priv *priv,
 				  enum ntbnet_db which)
 {
 	ntb_peer_db_set(priv->ntb, priv->db[which]);
+}
+
+/* The bit number of one of the shared doorbells. */
+static inline u8 ntbnet_db_bit(const struct ntbnet_priv *priv,
+			       enum ntbnet_db which)
+{
+	return __ffs64(priv->db[which]);
+}
+
+/* Ring doorbell bit @bit (a queue's, from a map) at the peer. */
+static inline void ntbnet_ring_bit(struct ntbnet_priv *priv, u8 bit)
+{
+	ntb_peer_db_set(priv->ntb, BIT_ULL(bit));
 }
 
 /* window.c: the peer's window mapped, ours allocated, ring geometry */

@@ -44,7 +44,7 @@ static void ntbnet_rx_release(struct ntbnet_rxq *rx)
 {
 	if (ntbring_rx_release(&rx->ring)) {
 		ntbnet_inc(&rx->stats.syncp, &rx->stats.space_doorbells);
-		ntbnet_ring_db(rx->priv, NTBNET_DB_SPACE);
+		ntbnet_ring_bit(rx->priv, rx->db_space_out);
 	}
 }
 
@@ -282,27 +282,37 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 /**
  * ntbnet_db_event() - doorbell interrupt from the NTB device.
  * @ctx: the port.
- * @vector: doorbell vector (all our bits share one).
+ * @vector: doorbell vector, or -1 for all bits (the heartbeat's poll).
+ *
+ * On a device with several vectors each interrupt takes only its own
+ * vector's bits, so a queue whose pair sits on one vector is polled on
+ * the CPU that vector interrupts. Queues that share bits (no map, or not
+ * enough bits) are all scheduled by them.
  */
 void ntbnet_db_event(void *ctx, int vector)
 {
 	struct ntbnet_priv *priv = ctx;
-	u64 bits = ntb_db_read(priv->ntb) & priv->db_mask;
+	u64 bits = ntb_db_read(priv->ntb) & priv->db_mask, vmask, data, space;
 	unsigned int i;
 
+	if (vector >= 0 && ntb_db_vector_count(priv->ntb) > 1) {
+		vmask = ntb_db_vector_mask(priv->ntb, vector);
+		if (vmask)
+			bits &= vmask;
+	}
 	if (!bits)
 		return;
 	ntb_db_clear(priv->ntb, bits);
-	/* The queues share the data and space bits: each one looks. */
 	for (i = 0; i < priv->nq; i++) {
 		struct ntbnet_rxq *rx = &priv->rxq[i];
 
-		if (bits & priv->db[NTBNET_DB_SPACE])
+		data = bits & BIT_ULL(READ_ONCE(rx->db_data));
+		space = bits & BIT_ULL(READ_ONCE(rx->db_space));
+		if (space)
 			set_bit(NTBNET_EV_SPACE, &rx->events);
-		if (bits & priv->db[NTBNET_DB_DATA])
+		if (data)
 			clear_bit(NTBNET_EV_ARMED, &rx->events);
-		if (bits & (priv->db[NTBNET_DB_DATA] |
-			    priv->db[NTBNET_DB_SPACE]))
+		if (data | space)
 			napi_schedule(&rx->napi);
 	}
 	if (bits & priv->db[NTBNET_DB_HS])
@@ -324,7 +334,7 @@ bool ntbnet_db_poll(struct ntbnet_priv *priv)
 	if (!(ntb_db_read(priv->ntb) & priv->db_mask))
 		return false;
 	local_bh_disable();
-	ntbnet_db_event(priv, 0);
+	ntbnet_db_event(priv, -1);
 	local_bh_enable();
 	return true;
 }
@@ -385,13 +395,23 @@ void ntbnet_napi_disable(struct ntbnet_priv *priv)
 		napi_disable(&priv->rxq[i].napi);
 }
 
+/* The shared doorbells: what every queue uses without maps. */
+static void ntbnet_rx_db_shared(struct ntbnet_rxq *rx)
+{
+	WRITE_ONCE(rx->db_data, ntbnet_db_bit(rx->priv, NTBNET_DB_DATA));
+	WRITE_ONCE(rx->db_space, ntbnet_db_bit(rx->priv, NTBNET_DB_SPACE));
+	rx->db_space_out = ntbnet_db_bit(rx->priv, NTBNET_DB_SPACE);
+}
+
 /**
  * ntbnet_rx_attach() - start consuming one of our freshly announced rings.
  * @rx: the receive queue.
  * @start: initial index for this pair of generations.
  *
  * Our window holds as many rings as we announced (@nq_lay). Caller holds
- * RTNL and has NAPI disabled (or the interface down).
+ * RTNL and has NAPI disabled (or the interface down), and has set
+ * priv->features and priv->peer: with NTBRING_FEAT_DBMAP the queue's
+ * doorbells are our map's and the peer's, else the shared ones.
  */
 void ntbnet_rx_attach(struct ntbnet_rxq *rx, u32 start)
 {
@@ -405,6 +425,13 @@ void ntbnet_rx_attach(struct ntbnet_rxq *rx, u32 start)
 							 priv->peer.queues,
 							 rx->idx),
 			start);
+	if (priv->features & NTBRING_FEAT_DBMAP) {
+		WRITE_ONCE(rx->db_data, priv->db_own.data[rx->idx]);
+		WRITE_ONCE(rx->db_space, priv->db_own.space[rx->idx]);
+		rx->db_space_out = priv->peer.db.space[rx->idx];
+	} else {
+		ntbnet_rx_db_shared(rx);
+	}
 	rx->ready = true;
 }
 
@@ -440,6 +467,7 @@ void ntbnet_rx_init(struct ntbnet_priv *priv)
 
 		rx->priv = priv;
 		rx->idx = i;
+		ntbnet_rx_db_shared(rx);
 		u64_stats_init(&rx->stats.syncp);
 		netif_napi_add(priv->ndev, &rx->napi, ntbnet_poll);
 	}

@@ -135,7 +135,7 @@ static void ntbnet_tx_publish(struct ntbnet_txq *q)
 	trace_ntbnet_publish(priv->ndev, q->idx, q->ring.pub, db);
 	if (db) {
 		ntbnet_inc(&q->stats.syncp, &q->stats.doorbells);
-		ntbnet_ring_db(priv, NTBNET_DB_DATA);
+		ntbnet_ring_bit(priv, q->db_data_out);
 	}
 }
 
@@ -330,7 +330,7 @@ static bool ntbnet_tx_watchdog_q(struct ntbnet_txq *q)
 	ntbnet_dma_issue(&priv->dma);
 	ntbnet_tx_reap(q);
 	ntbnet_tx_publish(q);
-	ntbnet_ring_db(priv, NTBNET_DB_DATA);
+	ntbnet_ring_bit(priv, q->db_data_out);
 	ntbnet_tx_try_wake(q);
 out:
 	spin_unlock_bh(&q->lock);
@@ -496,7 +496,9 @@ out:
  *        many it laid out in its window.
  * @start: initial index for this pair of generations.
  *
- * The queue stays stopped until the carrier goes up.
+ * The queue stays stopped until the carrier goes up. Its data doorbell is
+ * the bit the peer's map names for it, or the shared one when the link
+ * runs without maps (priv->features, set by the caller).
  */
 void ntbnet_tx_attach(struct ntbnet_txq *q, const struct ntbring_hs *peer,
 		      u32 start)
@@ -516,6 +518,9 @@ void ntbnet_tx_attach(struct ntbnet_txq *q, const struct ntbring_hs *peer,
 	q->tail = 0;
 	q->stop_time = 0;
 	q->kicked = false;
+	q->db_data_out = (priv->features & NTBRING_FEAT_DBMAP) ?
+			 peer->db.data[q->idx] :
+			 ntbnet_db_bit(priv, NTBNET_DB_DATA);
 	q->attached = true;
 	spin_unlock_bh(&q->lock);
 }

@@ -496,6 +496,7 @@ struct ntbring_dbmap {
 	u8 data[NTBRING_QUEUES_MAX];
 	u8 space[NTBRING_QUEUES_MAX];
 };
+
 static_assert(NTBRING_H_DBMAP_WORDS * 2 == NTBRING_QUEUES_MAX,
 	      "a half word a queue");
 

@@ -179,10 +179,15 @@ static void nh_words_raw(struct nh_dev *nh, const u32 *w)
 	nh_ring(nh, NH_DB_HS);
 }
 
+/*
+ * A node with one ring pair and the shared doorbell bits: it offers
+ * CONTIG only (neither MQ nor DBMAP), as a 2.0 node does.
+ */
 static void nh_self(struct nh_dev *nh, struct ntbring_hs *hs)
 {
+	memset(hs, 0, sizeof(*hs));
 	hs->version = NTBRING_VERSION_MAJOR << 16 | NTBRING_VERSION_MINOR;
-	hs->features = NTBRING_FEAT_KNOWN;
+	hs->features = NTBRING_FEAT_CONTIG;
 	hs->rx = nh_rx_geom;
 	hs->win_size = nh->in_size;
 	hs->peer_gen = nh->peer_gen;

@@ -105,6 +105,7 @@ static const struct ntbnet_stat ntbnet_stats[] = {
 	NTBNET_RXS(arms),
 	NTBNET_RXS(deferred),
 	NTBNET_RXS(defer_missed),
+	NTBNET_RXS(moderated),
 	NTBNET_RXS(space_doorbells),
 	NTBNET_RXD(RX_NOMEM),
 	NTBNET_RXD(RX_BAD_META),
@@ -129,7 +130,7 @@ static const struct ntbnet_stat ntbnet_stats[] = {
 
 /* Counters of each queue: the table's entries before the first link one. */
 #define NTBNET_QSTATS	(ARRAY_SIZE(ntbnet_stats) - 8)
-static_assert(NTBNET_QSTATS == 33);
+static_assert(NTBNET_QSTATS == 34);
 
 static void ntbnet_get_drvinfo(struct net_device *ndev,
 			       struct ethtool_drvinfo *info)
@@ -313,7 +314,37 @@ static int ntbnet_get_link_ksettings(struct net_device *ndev,
 	return 0;
 }
 
+/* Time moderation of the receive doorbell, up to 10 ms. */
+#define NTBNET_RX_USECS_MAX	10000u
+
+static int ntbnet_get_coalesce(struct net_device *ndev,
+			       struct ethtool_coalesce *ec,
+			       struct kernel_ethtool_coalesce *kec,
+			       struct netlink_ext_ack *extack)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+
+	ec->rx_coalesce_usecs = READ_ONCE(priv->rx_usecs);
+	return 0;
+}
+
+static int ntbnet_set_coalesce(struct net_device *ndev,
+			       struct ethtool_coalesce *ec,
+			       struct kernel_ethtool_coalesce *kec,
+			       struct netlink_ext_ack *extack)
+{
+	struct ntbnet_priv *priv = netdev_priv(ndev);
+
+	if (ec->rx_coalesce_usecs > NTBNET_RX_USECS_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "rx-usecs: at most 10000");
+		return -EINVAL;
+	}
+	WRITE_ONCE(priv->rx_usecs, ec->rx_coalesce_usecs);
+	return 0;
+}
+
 static const struct ethtool_ops ntbnet_ethtool_ops = {
+	.supported_coalesce_params = ETHTOOL_COALESCE_RX_USECS,
 	.get_drvinfo		= ntbnet_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
 	.get_sset_count		= ntbnet_get_sset_count,
@@ -323,6 +354,8 @@ static const struct ethtool_ops ntbnet_ethtool_ops = {
 	.set_ringparam		= ntbnet_set_ringparam,
 	.get_channels		= ntbnet_get_channels,
 	.set_channels		= ntbnet_set_channels,
+	.get_coalesce		= ntbnet_get_coalesce,
+	.set_coalesce		= ntbnet_set_coalesce,
 	.get_link_ksettings	= ntbnet_get_link_ksettings,
 };
 

@@ -15,6 +15,7 @@
 #ifndef NTBNET_H
 #define NTBNET_H
 
+#include <linux/hrtimer.h>
 #include <linux/netdevice.h>
 #include <linux/if_vlan.h>
 #include <linux/ratelimit.h>
@@ -150,6 +151,7 @@ struct ntbnet_rxq_stats {
 	u64 arms;
 	u64 deferred;
 	u64 defer_missed;
+	u64 moderated;
 	u64 space_doorbells;
 	u64 drop[NTBNET_DROP_RX_COUNT];
 	u64 bad_recs;
@@ -226,6 +228,7 @@ struct ntbnet_txq {
  * @db_data, @db_space: the bits the peer rings at us for this queue: data
  *            on our ring, space on the ring of our transmit queue @idx.
  * @db_space_out: the bit we ring at the peer when we release records.
+ * @moderate: rx-usecs: polls the ring again instead of a doorbell.
  * @stats:    counters.
  *
  * The bit numbers change at attach (to our map's and the peer's when both
@@ -243,6 +246,7 @@ struct ntbnet_rxq {
 	u8 db_space_out;
 	unsigned long events;
 	unsigned long bad_since;
+	struct hrtimer moderate;
 	struct ntbnet_rxq_stats stats;
 };
 
@@ -346,6 +350,9 @@ static inline void ntbnet_inc(struct u64_stats_sync *syncp, u64 *ctr)
  * @hb_timeout_ms: carrier goes down after this long without a peer
  *                heartbeat (module parameter).
  * @tx_entries:   frames in flight, as asked (module parameter).
+ * @rx_usecs:     ethtool -C rx-usecs: after a poll that took frames and
+ *                emptied the ring, look again this much later instead of
+ *                arming for a doorbell; 0 = arm at once.
  * @features:     negotiated NTBRING_FEAT_* bits.
  * @reset:        ask @link_work to restart the handshake.
  * @bump_gen:     the next announcement takes a new generation.
@@ -406,6 +413,7 @@ struct ntbnet_priv {
 	unsigned int heartbeat_ms;
 	unsigned int hb_timeout_ms;
 	unsigned int tx_entries;
+	u32 rx_usecs;
 	u32 features;
 	bool reset;
 	bool bump_gen;

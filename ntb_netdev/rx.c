@@ -214,6 +214,36 @@ static void ntbnet_rx_bad(struct ntbnet_rxq *rx,
 			    f->idx, ntbnet_drop_name(reason), f->nrec);
 }
 
+/*
+ * rx-usecs: the poll took frames and emptied the ring. Instead of arming
+ * (a doorbell for the next frame, an interrupt), complete and poll again
+ * when the timer fires: what arrives meanwhile comes in one poll, with no
+ * doorbell. A poll that finds nothing arms as usual, so an idle ring costs
+ * one extra poll. Returns true when the poll is over (NAPI completed, or
+ * left to whoever polls it next).
+ */
+static bool ntbnet_rx_moderate(struct ntbnet_rxq *rx, int done)
+{
+	u32 usecs = READ_ONCE(rx->priv->rx_usecs);
+
+	if (!usecs)
+		return false;
+	if (napi_complete_done(&rx->napi, done)) {
+		ntbnet_inc(&rx->stats.syncp, &rx->stats.moderated);
+		hrtimer_start(&rx->moderate, ns_to_ktime(usecs * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL_PINNED);
+	}
+	return true;
+}
+
+static enum hrtimer_restart ntbnet_rx_moderate_fire(struct hrtimer *t)
+{
+	struct ntbnet_rxq *rx = container_of(t, struct ntbnet_rxq, moderate);
+
+	napi_schedule(&rx->napi);
+	return HRTIMER_NORESTART;
+}
+
 static int ntbnet_poll(struct napi_struct *napi, int budget)
 {
 	struct ntbnet_rxq *rx = container_of(napi, struct ntbnet_rxq, napi);
@@ -257,6 +287,8 @@ static int ntbnet_poll(struct napi_struct *napi, int budget)
 		 * kernel polls again by itself (busy polling, deferred hard
 		 * interrupts): that interrupt is what they save.
 		 */
+		if (done && ntbnet_rx_moderate(rx, done))
+			return done;
 		if (ntbnet_napi_defers(napi, done)) {
 			ntbnet_inc(&rx->stats.syncp, &rx->stats.deferred);
 			if (napi_complete_done(napi, done)) {
@@ -468,6 +500,9 @@ void ntbnet_rx_init(struct ntbnet_priv *priv)
 		rx->priv = priv;
 		rx->idx = i;
 		ntbnet_rx_db_shared(rx);
+		hrtimer_init(&rx->moderate, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL_PINNED);
+		rx->moderate.function = ntbnet_rx_moderate_fire;
 		u64_stats_init(&rx->stats.syncp);
 		netif_napi_add(priv->ndev, &rx->napi, ntbnet_poll);
 	}
@@ -481,6 +516,8 @@ void ntbnet_rx_exit(struct ntbnet_priv *priv)
 {
 	unsigned int i;
 
-	for (i = 0; i < priv->nq_max; i++)
+	for (i = 0; i < priv->nq_max; i++) {
+		hrtimer_cancel(&priv->rxq[i].moderate);
 		netif_napi_del(&priv->rxq[i].napi);
+	}
 }

@@ -18,7 +18,11 @@
 #     same 100 pings make b ask a for at most a fifth of the doorbells they
 #     need without (before: as many), counted as rx0_deferred; with busy
 #     polling on b (net.core.busy_read/busy_poll) a UDP ping-pong runs and
-#     b's polls are deferred too; rx0_defer_missed stays 0.
+#     b's polls are deferred too; rx0_defer_missed stays 0;
+#   - the driver's own moderation (ethtool -C rx-usecs): 20000 refused;
+#     at 1000 us, UDP at 50 Mbit/s makes b arm for at most half as many
+#     doorbells per frame as without, counted as rx0_moderated, ethtool -c
+#     shows it, and pings are still answered.
 # Any WARNING/BUG/Oops/hung task/lockup in either kernel log fails the test.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -122,5 +126,28 @@ missed=$(stat_of b rx0_defer_missed)
 [ "$missed" = 0 ] || fail "b guessed wrong $missed times (rx0_defer_missed)"
 r=$(iperf a $B -t 3) || fail "iperf3 a -> b after deferral and busy polling"
 ok "busy polling on b: sockperf p50 $lat us, $deferred polls deferred, 0 missed; TCP $r"
+
+# udp_arms: b's arms per 1000 frames received while a sends UDP at 50 Mbit/s
+udp_arms() {
+	local a0 p0
+	a0=$(stat_of b rx0_arms) p0=$(stat_of b rx0_packets)
+	on_q a iperf3 -c $B -u -b 50M -l 1400 -t 3 >/dev/null || fail "iperf3 UDP a -> b"
+	echo $(( ($(stat_of b rx0_arms) - a0) * 1000 / ($(stat_of b rx0_packets) - p0 + 1) ))
+}
+on_q b ethtool -C ntb0 rx-usecs 20000 >/dev/null 2>&1 && fail "rx-usecs 20000 accepted"
+arms_plain=$(udp_arms)
+mod0=$(stat_of b rx0_moderated)
+on b ethtool -C ntb0 rx-usecs 1000
+on_q b ethtool -c ntb0 | grep -Eq '^rx-usecs:[[:space:]]+1000$' ||
+	fail "ethtool -c: $(on_q b ethtool -c ntb0 | grep rx-usecs)"
+arms_mod=$(udp_arms)
+moderated=$(( $(stat_of b rx0_moderated) - mod0 ))
+got=$(on_q a ping -c 20 -i 0.05 -W 1 $B | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+on b ethtool -C ntb0 rx-usecs 0
+[ "$moderated" -gt 0 ] || fail "rx-usecs 1000: no poll moderated"
+[ $((arms_mod * 2)) -le "$arms_plain" ] ||
+	fail "rx-usecs 1000: b armed $arms_mod times per 1000 frames, $arms_plain without"
+[ "${got:-0}" = 20 ] || fail "rx-usecs 1000: ${got:-0}/20 pings answered"
+ok "rx-usecs 1000 on b: $arms_mod arms per 1000 UDP frames ($arms_plain at 0), $moderated polls moderated, 20 pings answered"
 
 clean_logs

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ntbnet_db.h - which doorbell bits ntbnet rings (docs/protocol.md, 7
- * and 12.2).
+ * and 12.1).
  *
  * Both ends must pick the same bits from the same kind of device, so the
  * rule lives here, used by ntbnet and by the hostile test peer.

@@ -777,12 +777,17 @@ enum ntbring_hs_err ntbring_words_decode(const u32 w[NTBRING_W_COUNT],
 
 /*
  * The doorbell map into its words: queue q in the half (q & 1) of word
- * q / 2; nothing (all zero) without NTBRING_FEAT_DBMAP.
+ * q / 2, for the queues the hello counts; nothing (all zero) without
+ * NTBRING_FEAT_DBMAP.
  */
 static void ntbring_dbmap_encode(const struct ntbring_hs *hs,
 				 u32 w[NTBRING_H_DBMAP_WORDS])
 {
-	u32 q, n = (hs->features & NTBRING_FEAT_DBMAP) ? hs->queues : 0;
+	u32 q, n = 0;
+
+	/* as many queues as the hello says: 1 without MQ */
+	if (hs->features & NTBRING_FEAT_DBMAP)
+		n = (hs->features & NTBRING_FEAT_MQ) ? hs->queues : 1;
 
 	for (q = 0; q < NTBRING_H_DBMAP_WORDS; q++)
 		w[q] = 0;

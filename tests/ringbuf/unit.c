@@ -768,6 +768,14 @@ static void t_dbmap(void)
 	ntbring_hello_encode(&hs, 0x777, 1, h);
 	for (i = 0; i < NTBRING_H_DBMAP_WORDS; i++)
 		CHECK_EQ(h[NTBRING_H_DBMAP + i], 0);
+	/* DBMAP without MQ: one queue, whatever the count says */
+	hs.features = NTBRING_FEAT_DBMAP;
+	ntbring_hello_encode(&hs, 0x777, 1, h);
+	CHECK_EQ(h[NTBRING_H_DBMAP], 0x0100);
+	CHECK_EQ(h[NTBRING_H_DBMAP + 1], 0);
+	CHECK_EQ(ntbring_hello_decode(h, h[NTBRING_H_GEN], 0x777, &out),
+		 NTBRING_HS_OK);
+	CHECK_EQ(out.queues, 1);
 	/* all 16 queues: the last one in the high half of the last word */
 	hs.features = NTBRING_FEAT_MQ | NTBRING_FEAT_DBMAP;
 	hs.queues = NTBRING_QUEUES_MAX;

@@ -166,6 +166,8 @@ bench-drivers|CPUS=9|
 bench-drivers|DMA=2|
 bench-drivers|QUEUES=x|
 bench-drivers|QUEUES=2|
+bench-drivers|HW=foo|
+bench-drivers|BUSY_US=0|
 kver|-|--bogus
 install-deps|-|--bogus
 install-deps|-|--check extra

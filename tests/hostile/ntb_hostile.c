@@ -584,16 +584,21 @@ static int nh_bad_hdr(struct nh_dev *nh, u32 len, u16 seq, u16 flags,
  * everything we published. Frames published before the peer has done both
  * could be dropped with the bad ones (the consumer discards everything
  * published when it rejects a frame). Bounded (about 2 s, for slow
- * emulated nodes); no answer is not an error.
+ * emulated nodes); no answer is not an error. With @any_tok only the
+ * consumer index counts: the peer has taken all we published (before an
+ * attack, whose frames must not meet a poll still busy with good ones).
  */
-static void nh_settle(struct nh_dev *nh, u32 tok)
+static bool nh_peer_done(struct nh_dev *nh, u32 tok, bool any_tok)
+{
+	return (any_tok || le32_to_cpu(READ_ONCE(nh->tx.cl->arm_tok)) != tok) &&
+	       le32_to_cpu(READ_ONCE(nh->tx.cl->out)) == nh->tx.pub;
+}
+
+static void nh_settle(struct nh_dev *nh, u32 tok, bool any_tok)
 {
 	int i;
 
-	for (i = 0; i < 800; i++) {
-		if (le32_to_cpu(READ_ONCE(nh->tx.cl->arm_tok)) != tok &&
-		    le32_to_cpu(READ_ONCE(nh->tx.cl->out)) == nh->tx.pub)
-			return;
+	for (i = 0; i < 800 && !nh_peer_done(nh, tok, any_tok); i++) {
 		mutex_unlock(&nh->lock);
 		usleep_range(2000, 3000);
 		mutex_lock(&nh->lock);
@@ -930,8 +935,9 @@ static int nh_cmd_fuzz(struct nh_dev *nh, u32 arg, u32 arg2)
  * @name:   the word written.
  * @fn:     does it, with the two optional numbers that follow.
  * @link:   needs an attached peer: -ENOLINK without one.
- * @settle: afterwards, wait for the peer to settle (nh_settle()); not for
- *          good frames or an attack on our own consumer line.
+ * @settle: before, wait for the peer to take what we published; afterwards,
+ *          for it to settle (nh_settle()); not for good frames or an
+ *          attack on our own consumer line.
  */
 struct nh_cmd {
 	const char *name;
@@ -989,11 +995,18 @@ static int nh_cmd(struct nh_dev *nh, const char *cmd, u32 arg, u32 arg2)
 	if (c->link) {
 		if (!nh->peer_gen || !nh_up(nh))
 			return -ENOLINK;
+		/*
+		 * An attack meets a consumer that has taken everything before
+		 * it: an index "behind" one still busy with earlier frames
+		 * would be a valid one.
+		 */
+		if (c->settle)
+			nh_settle(nh, 0, true);
 		tok = le32_to_cpu(READ_ONCE(nh->tx.cl->arm_tok));
 	}
 	err = c->fn(nh, arg, arg2);
 	if (!err && c->settle)
-		nh_settle(nh, tok);
+		nh_settle(nh, tok, false);
 	return err;
 }
 
